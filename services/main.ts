@@ -1,0 +1,39 @@
+import { ConfigError, loadConfig } from './shared/config.ts';
+import { createLogger } from './shared/logger.ts';
+import { startServices } from './start-services.ts';
+
+// Entry point for `npm start`: runs the services named in SERVICES (all by
+// default) against the configured Kafka and ClickHouse, or embedded.
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}
+
+const logger = createLogger(config.logLevel);
+const mode = config.kafka === null && config.clickhouse.url === null ? 'embedded' : 'servers';
+logger.info({ mode, services: [...config.services] }, 'starting');
+
+const running = await startServices(config, logger);
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}

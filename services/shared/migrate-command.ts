@@ -1,0 +1,23 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { openClickHouse } from './storage/clickhouse.ts';
+import { applyRetention, migrate } from './storage/migrate.ts';
+
+// `npm run migrate`: applies the ClickHouse migrations and retention TTL
+// without starting any service.
+
+try {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'migrate');
+  const client = await openClickHouse(config, logger);
+  try {
+    const applied = await migrate(client, logger);
+    await applyRetention(client, config.retentionDays, logger);
+    logger.info({ applied }, applied.length === 0 ? 'schema already up to date' : 'migrations applied');
+  } finally {
+    await client.close();
+  }
+} catch (error) {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

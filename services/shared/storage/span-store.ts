@@ -1,0 +1,183 @@
+import type { AuditEvent } from '../../../schemas/audit-event.ts';
+import type { TracesData } from '../../../schemas/otlp.ts';
+import { readString, toAttributeMap, toAttributeRecord } from '../otlp/attributes.ts';
+import { spanKey } from '../normalize/session.ts';
+import { toDateTime64Text, type ClickHouseClient } from './clickhouse.ts';
+
+// Names the OpenTelemetry Collector's ClickHouse exporter writes for span
+// kinds and status codes; Grafana's trace view reads these.
+const spanKindNames = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'] as const;
+const statusCodeNames = ['Unset', 'Ok', 'Error'] as const;
+
+/** The rows one batch of spans adds to the three tables. */
+export interface SpanRows {
+  otelTraces: Record<string, unknown>[];
+  auditEvents: Record<string, unknown>[];
+  sessionIndex: Record<string, unknown>[];
+}
+
+export function emptySpanRows(): SpanRows {
+  return { otelTraces: [], auditEvents: [], sessionIndex: [] };
+}
+
+export function countRows(rows: SpanRows): number {
+  return rows.auditEvents.length;
+}
+
+function toOtelTraceRows(data: TracesData, sessionBySpan: Map<string, string>): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  for (const resourceSpans of data.resourceSpans) {
+    const resourceAttributes = toAttributeRecord(resourceSpans.resource.attributes);
+    const serviceName = readString(toAttributeMap(resourceSpans.resource.attributes), 'service.name') ?? '';
+    for (const scopeSpans of resourceSpans.scopeSpans) {
+      for (const span of scopeSpans.spans) {
+        const duration = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n;
+        rows.push({
+          Timestamp: toDateTime64Text(span.startTimeUnixNano),
+          TraceId: span.traceId,
+          SpanId: span.spanId,
+          ParentSpanId: span.parentSpanId,
+          TraceState: span.traceState,
+          SpanName: span.name,
+          SpanKind: spanKindNames[span.kind],
+          ServiceName: serviceName,
+          ResourceAttributes: resourceAttributes,
+          ScopeName: scopeSpans.scope.name,
+          ScopeVersion: scopeSpans.scope.version,
+          SpanAttributes: toAttributeRecord(span.attributes),
+          Duration: duration.toString(),
+          StatusCode: statusCodeNames[span.status.code],
+          StatusMessage: span.status.message,
+          'Events.Timestamp': span.events.map((event) => toDateTime64Text(event.timeUnixNano)),
+          'Events.Name': span.events.map((event) => event.name),
+          'Events.Attributes': span.events.map((event) => toAttributeRecord(event.attributes)),
+          'Links.TraceId': span.links.map((link) => link.traceId),
+          'Links.SpanId': span.links.map((link) => link.spanId),
+          'Links.TraceState': span.links.map((link) => link.traceState),
+          'Links.Attributes': span.links.map((link) => toAttributeRecord(link.attributes)),
+          SessionId: sessionBySpan.get(spanKey(span.traceId, span.spanId)) ?? '',
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+function toAuditEventRow(event: AuditEvent): Record<string, unknown> {
+  return {
+    SessionId: event.sessionId,
+    SessionSource: event.sessionSource,
+    TraceId: event.traceId,
+    SpanId: event.spanId,
+    ParentSpanId: event.parentSpanId,
+    Kind: event.kind,
+    Name: event.name,
+    Operation: event.operation,
+    StartTime: toDateTime64Text(event.startTimeUnixNano),
+    EndTime: toDateTime64Text(event.endTimeUnixNano),
+    Status: event.status,
+    StatusMessage: event.statusMessage,
+    ServiceName: event.serviceName,
+    ScopeName: event.scopeName,
+    AgentId: event.agentId,
+    AgentName: event.agentName,
+    PrincipalId: event.principalId,
+    Model: event.model,
+    Provider: event.provider,
+    ToolName: event.toolName,
+    ToolCallId: event.toolCallId,
+    McpMethod: event.mcpMethod,
+    McpSessionId: event.mcpSessionId,
+    ResourceUri: event.resourceUri,
+    InputTokens: event.inputTokens,
+    OutputTokens: event.outputTokens,
+    Convention: event.convention,
+  };
+}
+
+function addIfPresent(set: Set<string>, value: string): void {
+  if (value !== '') set.add(value);
+}
+
+/** One session_index row per (session, trace) in the batch, carrying what the session list filters on. */
+function toSessionIndexRows(events: readonly AuditEvent[]): Record<string, unknown>[] {
+  interface Entry {
+    sessionId: string;
+    traceId: string;
+    explicit: boolean;
+    source: string;
+    start: bigint;
+    end: bigint;
+    agents: Set<string>;
+    principals: Set<string>;
+    tools: Set<string>;
+    models: Set<string>;
+  }
+  const entries = new Map<string, Entry>();
+  for (const event of events) {
+    const key = `${event.sessionId}\u0000${event.traceId}`;
+    let entry = entries.get(key);
+    if (entry === undefined) {
+      entry = {
+        sessionId: event.sessionId,
+        traceId: event.traceId,
+        explicit: event.sessionSource !== 'trace_id',
+        source: event.sessionSource,
+        start: event.startTimeUnixNano,
+        end: event.endTimeUnixNano,
+        agents: new Set(),
+        principals: new Set(),
+        tools: new Set(),
+        models: new Set(),
+      };
+      entries.set(key, entry);
+    }
+    if (event.startTimeUnixNano < entry.start) entry.start = event.startTimeUnixNano;
+    if (event.endTimeUnixNano > entry.end) entry.end = event.endTimeUnixNano;
+    addIfPresent(entry.agents, event.agentName || event.agentId);
+    addIfPresent(entry.principals, event.principalId);
+    addIfPresent(entry.tools, event.toolName);
+    addIfPresent(entry.models, event.model);
+  }
+  return [...entries.values()].map((entry) => ({
+    SessionId: entry.sessionId,
+    TraceId: entry.traceId,
+    Explicit: entry.explicit ? 1 : 0,
+    SessionSource: entry.source,
+    StartTime: toDateTime64Text(entry.start),
+    EndTime: toDateTime64Text(entry.end),
+    Agents: [...entry.agents],
+    Principals: [...entry.principals],
+    Tools: [...entry.tools],
+    Models: [...entry.models],
+  }));
+}
+
+/** Builds the rows for validated trace data and its audit events. */
+export function buildSpanRows(data: TracesData, events: readonly AuditEvent[]): SpanRows {
+  const sessionBySpan = new Map(events.map((event) => [spanKey(event.traceId, event.spanId), event.sessionId]));
+  return {
+    otelTraces: toOtelTraceRows(data, sessionBySpan),
+    auditEvents: events.map(toAuditEventRow),
+    sessionIndex: toSessionIndexRows(events),
+  };
+}
+
+export function appendSpanRows(target: SpanRows, source: SpanRows): void {
+  target.otelTraces.push(...source.otelTraces);
+  target.auditEvents.push(...source.auditEvents);
+  target.sessionIndex.push(...source.sessionIndex);
+}
+
+/**
+ * Inserts a batch into the three tables. The inserts are not atomic as a
+ * group: a failure part way leaves some tables written, and the caller
+ * retries the whole batch. ReplacingMergeTree collapses the repeated span
+ * rows, and repeated session_index rows change no aggregate the readers take.
+ */
+export async function insertSpanRows(client: ClickHouseClient, rows: SpanRows): Promise<void> {
+  if (rows.auditEvents.length === 0) return;
+  await client.insert({ table: 'otel_traces', values: rows.otelTraces, format: 'JSONEachRow' });
+  await client.insert({ table: 'audit_events', values: rows.auditEvents, format: 'JSONEachRow' });
+  await client.insert({ table: 'session_index', values: rows.sessionIndex, format: 'JSONEachRow' });
+}
