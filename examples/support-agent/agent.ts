@@ -23,9 +23,9 @@ export const EXPECTED_ACTIVITY = {
 };
 
 export type SupportAgentOptions = {
-  /** Base OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318; spans go to its /v1/traces. */
+  /** Base OTLP/HTTP endpoint such as http://127.0.0.1:4318. Spans go to its /v1/traces path. */
   otlpEndpoint: string;
-  /** Conversation id; a random UUID when omitted. */
+  /** Conversation id, a random UUID when omitted. */
   sessionId?: string;
   userId?: string;
 };
@@ -56,8 +56,8 @@ function createAgent() {
 type SupportAgent = ReturnType<typeof createAgent>;
 
 /**
- * Runs one customer turn inside a root `invoke_agent` span, which carries the
- * conversation id and user id; the AI SDK's own spans nest beneath it.
+ * Runs one customer turn inside a new root `invoke_agent` span that carries the
+ * conversation id and user id. The AI SDK's own spans nest beneath it.
  */
 async function runTurn(
   agent: SupportAgent,

@@ -35,7 +35,7 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  console.log(`Running the support agent; spans go to ${otlpEndpoint}`);
+  console.log(`Running the support agent. Spans go to ${otlpEndpoint}.`);
   let run;
   try {
     run = await runSupportAgent({ otlpEndpoint });

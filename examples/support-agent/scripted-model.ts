@@ -51,7 +51,7 @@ function requestToolCall(index: 0 | 1, inputTokens: number): GenerateResult {
   };
 }
 
-function answerWithText(text: string, inputTokens: number): GenerateResult {
+function respondWithText(text: string, inputTokens: number): GenerateResult {
   return {
     content: [{ type: 'text', text }],
     finishReason: { unified: 'stop', raw: 'stop' },
@@ -62,17 +62,17 @@ function answerWithText(text: string, inputTokens: number): GenerateResult {
 
 /**
  * Model responses in call order across both turns: the first turn takes three
- * model calls (two tool requests, then the answer), the second turn one.
+ * model calls (two tool requests, then a text reply), the second turn one.
  */
 const SCRIPTED_RESPONSES: GenerateResult[] = [
   requestToolCall(0, 212),
   requestToolCall(1, 298),
-  answerWithText(
+  respondWithText(
     `I have refunded 24.99 USD for the damaged mug on order ${ORDER_ID}. ` +
       'The money should be back on your card within 5 business days.',
     371,
   ),
-  answerWithText(
+  respondWithText(
     'Yes. You will get a confirmation email as soon as the payment provider settles the refund.',
     418,
   ),

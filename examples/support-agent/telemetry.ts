@@ -32,9 +32,9 @@ function describeExportError(error: Error | undefined): string {
 }
 
 /**
- * Wraps an exporter so that failed exports are recorded. The batch span
- * processor only reports them to the OpenTelemetry diagnostic logger, so
- * without this a caller could not tell whether its spans arrived.
+ * Wraps an exporter so that every failed export is recorded. The batch span
+ * processor sends a failure of a timer-driven export only to the OpenTelemetry
+ * diagnostic logger, and its shutdown rejects only for the final flush.
  */
 function recordExportErrors(exporter: SpanExporter, errors: string[]): SpanExporter {
   return {
@@ -55,9 +55,10 @@ function recordExportErrors(exporter: SpanExporter, errors: string[]): SpanExpor
 /**
  * Starts the OpenTelemetry Node SDK with the OTLP protobuf trace exporter.
  *
- * The SDK registers itself as the global tracer provider and context manager.
- * Shutdown removes those registrations again, so a later call in the same
- * process can start a fresh SDK.
+ * The SDK registers itself as the global tracer provider, context manager and
+ * propagator. Shutdown removes those registrations again, so a later call in
+ * the same process can start a fresh SDK. This assumes that no other code in
+ * the process registers OpenTelemetry globals.
  */
 export function startTraceExport(options: { otlpEndpoint: string; serviceName: string }): TraceExport {
   const tracesUrl = buildTracesUrl(options.otlpEndpoint);
@@ -68,8 +69,8 @@ export function startTraceExport(options: { otlpEndpoint: string; serviceName: s
     serviceName: options.serviceName,
     traceExporter: exporter,
     // Without explicit empty lists the SDK reads OTEL_METRICS_EXPORTER and
-    // OTEL_LOGS_EXPORTER, which default to OTLP exporters posting to the
-    // default endpoint, whatever otlpEndpoint says.
+    // OTEL_LOGS_EXPORTER, which default to OTLP exporters that post to the
+    // default endpoint regardless of otlpEndpoint.
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [],

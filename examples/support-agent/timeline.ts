@@ -103,7 +103,7 @@ async function pollOnce(url: string, expected: ExpectedActivity, timeoutMs: numb
 }
 
 /**
- * Polls the timeline API until the session's timeline holds at least the
+ * Polls the timeline API until the session's timeline contains at least the
  * expected model requests and tool calls, or the timeout passes.
  *
  * A 200 response whose body does not match the timeline shape ends the wait

@@ -66,17 +66,26 @@ export function buildTimeline(events: readonly AuditEvent[]): Step[] {
 
   const steps: Step[] = [];
   const visited = new Set<string>();
-  const visit = (event: AuditEvent, depth: number, inheritedAgent: string | null): void => {
-    visited.add(`${event.traceId}:${event.spanId}`);
-    const agent = event.agentName || event.agentId || inheritedAgent;
-    steps.push(toStep(event, depth, agent, event.parentSpanId !== '' && depth === 0));
-    const key = `${event.traceId}:${event.spanId}`;
-    for (const child of (children.get(key) ?? []).sort(compareByStart)) visit(child, depth + 1, agent);
+  // An explicit stack instead of recursion, so a deep chain of spans cannot
+  // overflow the call stack. Children are pushed in reverse start order so
+  // that they come off the stack earliest first.
+  const walk = (root: AuditEvent): void => {
+    const stack: { event: AuditEvent; depth: number; inheritedAgent: string | null }[] = [
+      { event: root, depth: 0, inheritedAgent: null },
+    ];
+    while (stack.length > 0) {
+      const { event, depth, inheritedAgent } = stack.pop()!;
+      const key = `${event.traceId}:${event.spanId}`;
+      if (visited.has(key)) continue;
+      visited.add(key);
+      const agent = event.agentName || event.agentId || inheritedAgent;
+      steps.push(toStep(event, depth, agent, event.parentSpanId !== '' && depth === 0));
+      const ordered = [...(children.get(key) ?? [])].sort(compareByStart).reverse();
+      for (const child of ordered) stack.push({ event: child, depth: depth + 1, inheritedAgent: agent });
+    }
   };
-  for (const root of roots.sort(compareByStart)) visit(root, 0, null);
+  for (const root of roots.sort(compareByStart)) walk(root);
   // Spans whose parent links form a cycle have no root; show them rather than drop them.
-  for (const event of [...bySpan.values()].sort(compareByStart)) {
-    if (!visited.has(`${event.traceId}:${event.spanId}`)) visit(event, 0, null);
-  }
+  for (const event of [...bySpan.values()].sort(compareByStart)) walk(event);
   return steps;
 }

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AGENT_ID, AGENT_NAME, SERVICE_NAME, runSupportAgent } from '../../examples/support-agent/agent.ts';
 import { MODEL_ID, SCRIPTED_MODEL_CALL_COUNT, SCRIPTED_TOOL_CALLS } from '../../examples/support-agent/scripted-model.ts';
 
-// The subset of the OTLP trace protos that these checks read; field numbers
+// The subset of the OTLP trace protos that these checks read. Field numbers
 // match opentelemetry/proto/trace/v1 and common/v1, and protobufjs skips the
 // fields left out. Enums are declared as int32, which has the same encoding.
 const OTLP_TRACE_SUBSET = `
@@ -130,7 +130,10 @@ function isDescendant(span: DecodedSpan, ancestorSpanId: string, spansById: Map<
 }
 
 function byStartTime(left: DecodedSpan, right: DecodedSpan): number {
-  return left.startTimeUnixNano < right.startTimeUnixNano ? -1 : left.startTimeUnixNano > right.startTimeUnixNano ? 1 : 0;
+  if (left.startTimeUnixNano === right.startTimeUnixNano) {
+    return 0;
+  }
+  return left.startTimeUnixNano < right.startTimeUnixNano ? -1 : 1;
 }
 
 /** Returns the tool call ids that the model requested in a chat span's output messages. */

@@ -1,7 +1,9 @@
 // Trace and span ids travel as bytes in protobuf and as hex in OTLP/JSON; the
 // services keep them as lowercase hex strings.
 
-export function bytesToHex(bytes: Uint8Array): string {
+export function bytesToHex(bytes: Uint8Array | number[] | undefined): string {
+  // protobufjs hands out a plain empty array for a bytes field absent on the wire.
+  if (bytes === undefined || !(bytes instanceof Uint8Array)) return Buffer.from(bytes ?? []).toString('hex');
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 

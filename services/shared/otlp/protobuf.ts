@@ -19,8 +19,9 @@ const ExportTraceServiceResponseType = root.lookupType('opentelemetry.proto.Expo
 const RpcStatusType = root.lookupType('opentelemetry.proto.RpcStatus');
 
 // Shapes of the objects protobufjs decodes to. 64-bit fields are Long
-// instances because the long package is installed; fields absent on the wire
-// read as the proto3 defaults from the prototype.
+// instances because the long package is installed. A field absent on the
+// wire may be missing from the object, so every read supplies the proto3
+// default itself.
 interface WireAnyValue {
   stringValue?: string;
   boolValue?: boolean;
@@ -32,41 +33,42 @@ interface WireAnyValue {
   value?: string;
 }
 interface WireKeyValue {
-  key: string;
+  key?: string;
   value?: WireAnyValue | null;
 }
 interface WireSpan {
-  traceId: Uint8Array;
-  spanId: Uint8Array;
-  parentSpanId: Uint8Array;
-  traceState: string;
-  name: string;
-  kind: number;
-  startTimeUnixNano: Long | number;
-  endTimeUnixNano: Long | number;
-  attributes: WireKeyValue[];
-  events: { timeUnixNano: Long | number; name: string; attributes: WireKeyValue[] }[];
-  links: { traceId: Uint8Array; spanId: Uint8Array; traceState: string; attributes: WireKeyValue[] }[];
-  status?: { code: number; message: string } | null;
+  traceId?: Uint8Array;
+  spanId?: Uint8Array;
+  parentSpanId?: Uint8Array;
+  traceState?: string;
+  name?: string;
+  kind?: number;
+  startTimeUnixNano?: Long | number;
+  endTimeUnixNano?: Long | number;
+  attributes?: WireKeyValue[];
+  events?: { timeUnixNano?: Long | number; name?: string; attributes?: WireKeyValue[] }[];
+  links?: { traceId?: Uint8Array; spanId?: Uint8Array; traceState?: string; attributes?: WireKeyValue[] }[];
+  status?: { code?: number; message?: string } | null;
 }
 interface WireTracesData {
-  resourceSpans: {
-    resource?: { attributes: WireKeyValue[] } | null;
-    schemaUrl: string;
-    scopeSpans: {
-      scope?: { name: string; version: string; attributes: WireKeyValue[] } | null;
-      schemaUrl: string;
-      spans: WireSpan[];
+  resourceSpans?: {
+    resource?: { attributes?: WireKeyValue[] } | null;
+    schemaUrl?: string;
+    scopeSpans?: {
+      scope?: { name?: string; version?: string; attributes?: WireKeyValue[] } | null;
+      schemaUrl?: string;
+      spans?: WireSpan[];
     }[];
   }[];
 }
 
-function toUnsignedBigInt(value: Long | number): bigint {
+function toUnsignedBigInt(value: Long | number | undefined): bigint {
+  if (value === undefined) return 0n;
   if (typeof value === 'number') return BigInt(value);
   return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
 }
 
-function toSignedBigInt(value: Long | number): bigint {
+function toSignedBigInt(value: Long | number | undefined): bigint {
   return BigInt.asIntN(64, toUnsignedBigInt(value));
 }
 
@@ -92,8 +94,8 @@ function fromWireValue(value: WireAnyValue | null | undefined): AnyValue {
   }
 }
 
-function fromWireAttributes(attributes: WireKeyValue[]): KeyValue[] {
-  return attributes.map((attribute) => ({ key: attribute.key, value: fromWireValue(attribute.value) }));
+function fromWireAttributes(attributes: WireKeyValue[] | undefined): KeyValue[] {
+  return (attributes ?? []).map((attribute) => ({ key: attribute.key ?? '', value: fromWireValue(attribute.value) }));
 }
 
 function fromWireSpan(span: WireSpan): Span {
@@ -101,21 +103,21 @@ function fromWireSpan(span: WireSpan): Span {
     traceId: bytesToHex(span.traceId),
     spanId: bytesToHex(span.spanId),
     parentSpanId: bytesToHex(span.parentSpanId),
-    traceState: span.traceState,
-    name: span.name,
-    kind: (span.kind >= 0 && span.kind <= 5 ? span.kind : 0) as SpanKind,
+    traceState: span.traceState ?? '',
+    name: span.name ?? '',
+    kind: (span.kind !== undefined && span.kind >= 0 && span.kind <= 5 ? span.kind : 0) as SpanKind,
     startTimeUnixNano: toUnsignedBigInt(span.startTimeUnixNano),
     endTimeUnixNano: toUnsignedBigInt(span.endTimeUnixNano),
     attributes: fromWireAttributes(span.attributes),
-    events: span.events.map((event) => ({
+    events: (span.events ?? []).map((event) => ({
       timeUnixNano: toUnsignedBigInt(event.timeUnixNano),
-      name: event.name,
+      name: event.name ?? '',
       attributes: fromWireAttributes(event.attributes),
     })),
-    links: span.links.map((link) => ({
+    links: (span.links ?? []).map((link) => ({
       traceId: bytesToHex(link.traceId),
       spanId: bytesToHex(link.spanId),
-      traceState: link.traceState,
+      traceState: link.traceState ?? '',
       attributes: fromWireAttributes(link.attributes),
     })),
     status: {
@@ -133,18 +135,18 @@ function fromWireSpan(span: WireSpan): Span {
 export function decodeTracesProtobuf(bytes: Uint8Array): TracesData {
   const wire = TracesDataType.decode(bytes) as unknown as WireTracesData;
   return {
-    resourceSpans: wire.resourceSpans.map(
+    resourceSpans: (wire.resourceSpans ?? []).map(
       (resourceSpans): ResourceSpans => ({
-        resource: { attributes: fromWireAttributes(resourceSpans.resource?.attributes ?? []) },
-        schemaUrl: resourceSpans.schemaUrl,
-        scopeSpans: resourceSpans.scopeSpans.map((scopeSpans) => ({
+        resource: { attributes: fromWireAttributes(resourceSpans.resource?.attributes) },
+        schemaUrl: resourceSpans.schemaUrl ?? '',
+        scopeSpans: (resourceSpans.scopeSpans ?? []).map((scopeSpans) => ({
           scope: {
             name: scopeSpans.scope?.name ?? '',
             version: scopeSpans.scope?.version ?? '',
-            attributes: fromWireAttributes(scopeSpans.scope?.attributes ?? []),
+            attributes: fromWireAttributes(scopeSpans.scope?.attributes),
           },
-          schemaUrl: scopeSpans.schemaUrl,
-          spans: scopeSpans.spans.map(fromWireSpan),
+          schemaUrl: scopeSpans.schemaUrl ?? '',
+          spans: (scopeSpans.spans ?? []).map(fromWireSpan),
         })),
       }),
     ),

@@ -1,0 +1,314 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+
+/**
+ * Kafka release used by the native broker and by the container image.
+ * kafkajs 2.2.4 passes the checks in test/integration/infra.test.ts against it.
+ */
+export const KAFKA_VERSION = '4.4.0';
+
+/**
+ * Broker settings that a single-node test cluster needs, shared with the
+ * container in containers.ts so that both paths behave alike.
+ */
+export const SINGLE_NODE_BROKER_SETTINGS: Readonly<Record<string, string>> = {
+  // Internal topics default to three replicas, which one node cannot host.
+  'offsets.topic.replication.factor': '1',
+  'transaction.state.log.replication.factor': '1',
+  'transaction.state.log.min.isr': '1',
+  'share.coordinator.state.topic.replication.factor': '1',
+  'share.coordinator.state.topic.min.isr': '1',
+  // The default of 50 partitions makes the first consumer group join wait for
+  // 50 partition leaders.
+  'offsets.topic.num.partitions': '1',
+  // The default 3 s delay would slow every test that starts a consumer group.
+  'group.initial.rebalance.delay.ms': '0',
+  // Tests create their topics with the admin client, so a typo fails loudly.
+  'auto.create.topics.enable': 'false',
+};
+
+export interface KafkaBrokerOptions {
+  /** Kafka release, as published in org.apache.kafka:kafka_2.13 on Maven Central. */
+  version?: string;
+  /** Folder that keeps downloaded jars between runs, in `<version>/libs`. */
+  cacheDir?: string;
+  /** File for the broker's own log; truncated at start. */
+  logFile?: string;
+  /** Time allowed for the broker to answer after it is launched, in ms. */
+  startTimeoutMs?: number;
+}
+
+export interface KafkaBroker {
+  /** Bootstrap address for clients, as `host:port`. */
+  brokers: string;
+  logFile: string;
+  /** Stops the broker and deletes its data. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const pomFile = join(repositoryRoot, 'test/infra/kafka/pom.xml');
+const stopGraceMs = 10_000;
+
+/**
+ * Starts a single-node Kafka broker (KRaft, broker and controller in one JVM)
+ * on 127.0.0.1 with fresh storage, and resolves once it answers an admin
+ * request. Downloads the broker jars with Maven on first use.
+ */
+export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
+  const version = options.version ?? KAFKA_VERSION;
+  const cacheDir = options.cacheDir ?? join(repositoryRoot, '.cache/kafka');
+  const logFile = options.logFile ?? join(repositoryRoot, '.cache/logs/kafka-broker.log');
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+
+  const libsDir = await ensureKafkaJars(version, cacheDir);
+  const workDir = await mkdtemp(join(tmpdir(), 'kafka-broker-'));
+  const [brokerPort, controllerPort] = await findFreePorts(2);
+  const brokers = `127.0.0.1:${brokerPort}`;
+  const configFile = join(workDir, 'server.properties');
+  const log4jFile = join(workDir, 'log4j2.properties');
+  await writeFile(configFile, brokerProperties(workDir, brokerPort, controllerPort));
+  await writeFile(log4jFile, LOG4J_CONSOLE_CONFIG);
+
+  await mkdir(dirname(logFile), { recursive: true });
+  const logFd = openSync(logFile, 'w');
+  let broker: ChildProcess | undefined;
+  try {
+    const classPath = join(libsDir, '*');
+    const jvmOptions = [`-Dlog4j2.configurationFile=${log4jFile}`, '-Djava.awt.headless=true'];
+
+    // The formatter runs for about a second, so C1-only compilation saves a
+    // good part of its JVM start-up.
+    const formatExit = await runToExit(
+      spawnJava([...jvmOptions, '-XX:TieredStopAtLevel=1', '-cp', classPath, 'kafka.tools.StorageTool',
+        'format', '--standalone', '--cluster-id', createClusterId(), '--config', configFile], logFd),
+    ).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') {
+        throw new Error('java not found: install a Java 17+ runtime, or set JAVA_HOME to one', { cause: error });
+      }
+      throw error;
+    });
+    if (formatExit !== 0) {
+      throw new Error(`Kafka storage format failed with exit code ${formatExit}; see ${logFile}\n${await tailOf(logFile)}`);
+    }
+
+    broker = spawnJava([...jvmOptions, '-Xms256m', '-Xmx1g', '-cp', classPath, 'kafka.Kafka', configFile], logFd);
+    await waitForBroker(brokers, broker, startTimeoutMs, logFile);
+  } catch (error) {
+    if (broker) await stopChild(broker);
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    // Each child holds its own copy of the descriptor.
+    closeSync(logFd);
+  }
+
+  const running = broker;
+  const killOnExit = (): void => {
+    running.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    brokers,
+    logFile,
+    stop() {
+      stopped ??= (async () => {
+        process.off('exit', killOnExit);
+        await stopChild(running);
+        await rm(workDir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}
+
+/**
+ * Waits until a broker at `brokers` answers a cluster description request.
+ * Throws after `timeoutMs`.
+ */
+export async function waitForKafka(brokers: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await kafkaAnswers(brokers)) return;
+    await sleep(250);
+  }
+  throw new Error(`Kafka broker at ${brokers} did not answer within ${timeoutMs} ms`);
+}
+
+/**
+ * Returns a random KRaft cluster id: 16 random bytes in unpadded base64url,
+ * the form Kafka's own Uuid class prints.
+ */
+export function createClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    // The storage tool's argument parser reads a leading '-' as an option.
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/**
+ * Returns `<cacheDir>/<version>/libs` with the broker's jars, running Maven
+ * first when that folder does not exist yet.
+ */
+async function ensureKafkaJars(version: string, cacheDir: string): Promise<string> {
+  const libsDir = join(cacheDir, version, 'libs');
+  if (existsSync(join(libsDir, `kafka_2.13-${version}.jar`))) return libsDir;
+
+  // Maven fills a private folder that is renamed at the end, so a run that was
+  // interrupted, or a second process downloading at the same time, never
+  // leaves a half-filled libs folder behind.
+  const partialDir = `${libsDir}.partial-${process.pid}`;
+  await rm(partialDir, { recursive: true, force: true });
+  await mkdir(dirname(libsDir), { recursive: true });
+  console.info(`[kafka-broker] downloading Kafka ${version} jars with Maven into ${libsDir}`);
+
+  const mavenArgs = ['-q', '-B', '-f', pomFile, 'dependency:copy-dependencies',
+    `-Dkafka.version=${version}`, `-DoutputDirectory=${partialDir}`];
+  const maven = spawn('mvn', mavenArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  maven.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  maven.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exitCode = await runToExit(maven).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') {
+      throw new Error('mvn not found on PATH: install Maven 3.6 or later and a Java 17+ JDK to run the Kafka broker', { cause: error });
+    }
+    throw error;
+  });
+  if (exitCode !== 0) {
+    await rm(partialDir, { recursive: true, force: true });
+    throw new Error(`Maven failed to resolve org.apache.kafka:kafka_2.13:${version} (exit code ${exitCode}); `
+      + `check that Maven Central is reachable\n${lastLines(output, 30)}`);
+  }
+
+  try {
+    await rename(partialDir, libsDir);
+  } catch (error) {
+    // Another process finished first and its folder is as good as ours.
+    if (!existsSync(libsDir)) throw error;
+    await rm(partialDir, { recursive: true, force: true });
+  }
+  return libsDir;
+}
+
+function brokerProperties(workDir: string, brokerPort: number, controllerPort: number): string {
+  const settings: Record<string, string> = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'listeners': `PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${brokerPort}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'controller.listener.names': 'CONTROLLER',
+    // A dynamic quorum, which `format --standalone` seeds with this one node.
+    'controller.quorum.bootstrap.servers': `127.0.0.1:${controllerPort}`,
+    'log.dirs': join(workDir, 'data'),
+    ...SINGLE_NODE_BROKER_SETTINGS,
+  };
+  return Object.entries(settings).map(([key, value]) => `${key}=${value}\n`).join('');
+}
+
+// The broker writes its log to stdout, which the caller sends to a file.
+const LOG4J_CONSOLE_CONFIG = `rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = stdout
+appender.stdout.type = Console
+appender.stdout.name = stdout
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+`;
+
+function spawnJava(args: string[], logFd: number): ChildProcess {
+  const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  return spawn(java, args, { stdio: ['ignore', logFd, logFd] });
+}
+
+async function waitForBroker(brokers: string, broker: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const exited = runToExit(broker);
+  let exitCode: number | undefined;
+  exited.then((code) => (exitCode = code), () => (exitCode = -1));
+
+  while (Date.now() < deadline) {
+    await sleep(250);
+    if (exitCode !== undefined) {
+      throw new Error(`Kafka broker exited with code ${exitCode} before it answered; see ${logFile}\n${await tailOf(logFile)}`);
+    }
+    if (await kafkaAnswers(brokers)) return;
+  }
+  throw new Error(`Kafka broker at ${brokers} did not answer within ${timeoutMs} ms; see ${logFile}\n${await tailOf(logFile)}`);
+}
+
+async function kafkaAnswers(brokers: string): Promise<boolean> {
+  const admin = new Kafka({
+    clientId: 'test-infra-probe',
+    brokers: [brokers],
+    connectionTimeout: 1_000,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Reserves `count` distinct free TCP ports on 127.0.0.1.
+ * NOTE: the ports are released before the broker binds them, so another
+ * process could take one in between; startup then fails with a bind error.
+ */
+async function findFreePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  const ports = await Promise.all(servers.map((server) => new Promise<number>((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolvePort((server.address() as AddressInfo).port));
+  })));
+  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
+  return ports;
+}
+
+/** Resolves with the exit code, or -1 when the process was ended by a signal. */
+function runToExit(child: ChildProcess): Promise<number> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolveExit, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => resolveExit(code ?? -1));
+  });
+}
+
+/** Sends SIGTERM, then SIGKILL if the process is still running after the grace period. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = runToExit(child).catch(() => -1);
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function tailOf(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return lastLines(text, 30);
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
