@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +70,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
 
   const libsDir = await ensureKafkaJars(version, cacheDir);
   const workDir = await mkdtemp(join(tmpdir(), 'kafka-broker-'));
-  const [brokerPort, controllerPort] = await findFreePorts(2);
+  const [brokerPort, controllerPort] = await findTwoFreePorts();
   const brokers = `127.0.0.1:${brokerPort}`;
   const configFile = join(workDir, 'server.properties');
   const log4jFile = join(workDir, 'log4j2.properties');
@@ -267,18 +267,25 @@ async function kafkaAnswers(brokers: string): Promise<boolean> {
 }
 
 /**
- * Reserves `count` distinct free TCP ports on 127.0.0.1.
+ * Reserves two distinct free TCP ports on 127.0.0.1, for the client and the
+ * controller listener.
  * NOTE: the ports are released before the broker binds them, so another
  * process could take one in between; startup then fails with a bind error.
  */
-async function findFreePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  const ports = await Promise.all(servers.map((server) => new Promise<number>((resolvePort, reject) => {
+async function findTwoFreePorts(): Promise<[number, number]> {
+  // Both sockets stay open until both ports are known, so the two differ.
+  const first = createServer();
+  const second = createServer();
+  const ports: [number, number] = [await listenOnFreePort(first), await listenOnFreePort(second)];
+  await Promise.all([first, second].map((server) => new Promise((closed) => server.close(closed))));
+  return ports;
+}
+
+function listenOnFreePort(server: Server): Promise<number> {
+  return new Promise((resolvePort, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolvePort((server.address() as AddressInfo).port));
-  })));
-  await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
-  return ports;
+  });
 }
 
 /** Resolves with the exit code, or -1 when the process was ended by a signal. */

@@ -122,7 +122,7 @@ describe('gateway POST /v1/traces', () => {
     const response = await post('{"resourceSpans": [', { 'Content-Type': 'application/json' });
 
     expect(response.status).toBe(400);
-    expect((await response.json()).message).toMatch(/^JSON body did not decode: body is not valid JSON/);
+    expect(((await response.json()) as { message: string }).message).toMatch(/^JSON body did not decode: body is not valid JSON/);
     expect(sink.written).toHaveLength(0);
   });
 
@@ -130,7 +130,7 @@ describe('gateway POST /v1/traces', () => {
     const response = await post('x', { 'Content-Type': 'text/plain' });
 
     expect(response.status).toBe(415);
-    expect((await response.json()).message).toMatch(/unsupported Content-Type "text\/plain"/);
+    expect(((await response.json()) as { message: string }).message).toMatch(/unsupported Content-Type "text\/plain"/);
   });
 
   it('answers 413 above the body limit, measured after inflating', async () => {
@@ -139,7 +139,7 @@ describe('gateway POST /v1/traces', () => {
     const response = await post(large, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
 
     expect(response.status).toBe(413);
-    expect((await response.json()).message).toMatch(/exceeds the limit of 65536 bytes/);
+    expect(((await response.json()) as { message: string }).message).toMatch(/exceeds the limit of 65536 bytes/);
   });
 
   it('answers 503 with Retry-After when the sink is unavailable', async () => {

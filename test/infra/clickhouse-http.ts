@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ClickHouseHttpOptions {
+  /** Data directory. Default: a fresh temporary directory, deleted on stop. */
+  dataDir?: string;
+  /** File for the engine's own output; truncated at start. */
+  logFile?: string;
+  /** Time allowed for `SELECT 1` to answer after launch, in ms. */
+  startTimeoutMs?: number;
+}
+
+export interface ClickHouseHttp {
+  /** ClickHouse HTTP interface, as `http://127.0.0.1:PORT`, user `default` without a password. */
+  url: string;
+  logFile: string;
+  /** Stops the engine process, and deletes the data directory if it was a temporary one. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const serverScript = join(repositoryRoot, 'test/infra/clickhouse-http-server.ts');
+const stopGraceMs = 5_000;
+
+/**
+ * Starts the ClickHouse engine from the chdb package in a child process that
+ * serves the ClickHouse HTTP interface on a free port of 127.0.0.1, and
+ * resolves once `SELECT 1` answers. The engine is clickhouse-local: one user,
+ * no access control, no replication.
+ */
+export async function startClickHouseHttp(options: ClickHouseHttpOptions = {}): Promise<ClickHouseHttp> {
+  if (!process.features.typescript) {
+    throw new Error(`Node ${process.version} cannot run TypeScript files directly; `
+      + 'run the tests through npm so that Node 24 from node_modules/.bin comes first on PATH');
+  }
+  const logFile = options.logFile ?? join(repositoryRoot, '.cache/logs/clickhouse-http.log');
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'clickhouse-http-'));
+  const port = await findFreePort();
+  const url = `http://127.0.0.1:${port}`;
+
+  await mkdir(dirname(logFile), { recursive: true });
+  const logFd = openSync(logFile, 'w');
+  const server = spawn(process.execPath, [serverScript, '--path', dataDir, '--http-port', String(port)], {
+    stdio: ['ignore', logFd, logFd],
+  });
+  // The child holds its own copy of the descriptor.
+  closeSync(logFd);
+
+  const removeDataDir = async (): Promise<void> => {
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitForSelectOne(url, server, startTimeoutMs, logFile);
+  } catch (error) {
+    await stopChild(server);
+    await removeDataDir();
+    throw error;
+  }
+
+  const killOnExit = (): void => {
+    server.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    logFile,
+    stop() {
+      stopped ??= (async () => {
+        process.off('exit', killOnExit);
+        await stopChild(server);
+        await removeDataDir();
+      })();
+      return stopped;
+    },
+  };
+}
+
+async function waitForSelectOne(url: string, server: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | undefined;
+  runToExit(server).then((code) => (exitCode = code), () => (exitCode = -1));
+
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) {
+      throw new Error(`ClickHouse engine process exited with code ${exitCode} before it answered; see ${logFile}\n${await tailOf(logFile)}`);
+    }
+    if (await selectOneAnswers(url)) return;
+    await sleep(100);
+  }
+  throw new Error(`ClickHouse at ${url} did not answer SELECT 1 within ${timeoutMs} ms; see ${logFile}\n${await tailOf(logFile)}`);
+}
+
+async function selectOneAnswers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/?query=SELECT%201`, { signal: AbortSignal.timeout(1_000) });
+    return response.ok && (await response.text()).trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reserves a free TCP port on 127.0.0.1.
+ * NOTE: the port is released before the engine binds it, so another process
+ * could take it in between; startup then fails with "Address already in use".
+ */
+async function findFreePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((listening, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', listening);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise((closed) => server.close(closed));
+  return port;
+}
+
+/** Resolves with the exit code, or -1 when the process was ended by a signal. */
+function runToExit(child: ChildProcess): Promise<number> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolveExit, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => resolveExit(code ?? -1));
+  });
+}
+
+/** Sends SIGTERM, then SIGKILL if the process is still running after the grace period. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = runToExit(child).catch(() => -1);
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function tailOf(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.trimEnd().split('\n').slice(-30).join('\n');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
