@@ -27,6 +27,7 @@ export const ConfigSchema = z
     KAFKA_TOPIC_PARTITIONS: positiveInt.default(6),
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(-1).default(-1),
     KAFKA_PRODUCE_TIMEOUT_MS: positiveInt.default(10_000),
+    KAFKA_SESSION_TIMEOUT_MS: positiveInt.default(30_000),
     CLICKHOUSE_URL: optionalText,
     CLICKHOUSE_USER: z.string().default('default'),
     CLICKHOUSE_PASSWORD: z.string().default(''),
@@ -80,6 +81,8 @@ export interface Config {
     /** -1 leaves the replication factor to the broker's default. */
     replicationFactor: number;
     produceTimeoutMs: number;
+    /** How long the group waits for a silent writer before giving its partitions to another. */
+    sessionTimeoutMs: number;
   } | null;
   clickhouse: {
     /** Null selects the embedded engine under dataDir. */
@@ -134,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             topicPartitions: values.KAFKA_TOPIC_PARTITIONS,
             replicationFactor: values.KAFKA_REPLICATION_FACTOR,
             produceTimeoutMs: values.KAFKA_PRODUCE_TIMEOUT_MS,
+            sessionTimeoutMs: values.KAFKA_SESSION_TIMEOUT_MS,
           },
     clickhouse: {
       url: values.CLICKHOUSE_URL ?? null,

@@ -25,7 +25,11 @@ export async function startWriter(
     await admin.disconnect();
   }
 
-  const consumer = kafka.consumer({ groupId: kafkaConfig.consumerGroup, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const consumer = kafka.consumer({
+    groupId: kafkaConfig.consumerGroup,
+    sessionTimeout: kafkaConfig.sessionTimeoutMs,
+    heartbeatInterval: Math.min(3_000, Math.floor(kafkaConfig.sessionTimeoutMs / 3)),
+  });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await Promise.all([consumer.connect(), producer.connect()]);
 
