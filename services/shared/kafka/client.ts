@@ -32,12 +32,34 @@ export async function ensureTopics(admin: Admin, config: KafkaConfig, topics: st
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((topic) => topic !== '' && !existing.has(topic));
   if (missing.length === 0) return;
+  // kafkajs' waitForLeaders gives up with UNKNOWN_TOPIC_OR_PARTITION when the
+  // broker has not listed a new topic yet, so this creates without waiting
+  // and polls the metadata until every partition has a leader.
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     topics: missing.map((topic) => ({
       topic,
       numPartitions: config.topicPartitions,
       replicationFactor: config.replicationFactor,
     })),
   });
+  await waitForLeaders(admin, missing);
+}
+
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      const ready = metadata.topics.every(
+        (topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0),
+      );
+      if (ready) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`topics ${topics.join(', ')} have no partition leaders after ${timeoutMs} ms`, { cause: lastError });
 }
