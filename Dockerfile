@@ -8,6 +8,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
 COPY schemas ./schemas
 COPY services ./services
+# The compose file mounts a named volume here for the evidence signing key;
+# a new volume takes this directory's owner, so the node user can write it.
+RUN mkdir -p /var/lib/agent-audit && chown node:node /var/lib/agent-audit
 USER node
 ENV LISTEN_HOST=0.0.0.0
 ENTRYPOINT ["node", "services/main.ts"]

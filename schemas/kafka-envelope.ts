@@ -15,6 +15,18 @@ export const EnvelopeHeadersSchema = z.object({
   'audit.session-id': z.string().min(1),
   /** Time the gateway accepted the request, nanoseconds since the Unix epoch. */
   'audit.received-at': z.string().regex(/^\d+$/),
+  /** Tenant of the credential the spans were sent with; absent in messages from before tenants existed. */
+  'audit.tenant': z.string().min(1).optional(),
+  /** The credential the spans were sent with, such as `token:<id>` or `jwt:<issuer>#<subject>`. */
+  'audit.ingest-principal': z.string().optional(),
+  /** Service or agent name the credential speaks for; empty when unbound. */
+  'audit.ingest-agent': z.string().optional(),
+  /**
+   * What the value holds: an OTLP TracesData (`traces`, also when absent) or
+   * an OTLP LogsData (`logs`). Logs share the spans topic and its session
+   * key, so a session's records stay on the partition of its spans.
+   */
+  'audit.signal': z.enum(['traces', 'logs']).optional(),
 });
 
 export type EnvelopeHeaders = z.infer<typeof EnvelopeHeadersSchema>;

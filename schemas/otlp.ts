@@ -104,12 +104,16 @@ export const JsonInt64Schema = z.union([
 
 export type JsonInt64 = z.infer<typeof JsonInt64Schema>;
 
+// Attribute values are read leniently: a member of the wrong JSON type (a
+// number in stringValue, a word in intValue) is kept and converted by the
+// JSON reader instead of rejecting the whole span, because agents'
+// instrumentations get these wrong and the span still matters.
 export interface JsonAnyValue {
-  stringValue?: string;
-  boolValue?: boolean;
-  intValue?: JsonInt64;
-  doubleValue?: number | string;
-  bytesValue?: string;
+  stringValue?: unknown;
+  boolValue?: unknown;
+  intValue?: unknown;
+  doubleValue?: unknown;
+  bytesValue?: unknown;
   arrayValue?: { values?: JsonAnyValue[] };
   kvlistValue?: { values?: JsonKeyValue[] };
 }
@@ -121,11 +125,11 @@ export interface JsonKeyValue {
 
 export const JsonAnyValueSchema: z.ZodType<JsonAnyValue> = z.lazy(() =>
   z.object({
-    stringValue: z.string().optional(),
-    boolValue: z.boolean().optional(),
-    intValue: JsonInt64Schema.optional(),
-    doubleValue: z.union([z.number(), z.string()]).optional(),
-    bytesValue: z.string().optional(),
+    stringValue: z.unknown().optional(),
+    boolValue: z.unknown().optional(),
+    intValue: z.unknown().optional(),
+    doubleValue: z.unknown().optional(),
+    bytesValue: z.unknown().optional(),
     arrayValue: z.object({ values: z.array(JsonAnyValueSchema).optional() }).optional(),
     kvlistValue: z.object({ values: z.array(JsonKeyValueSchema).optional() }).optional(),
   }),

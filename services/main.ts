@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './shared/config.ts';
 import { createLogger } from './shared/logger.ts';
+import { loadPolicy, PolicyError } from './shared/policy.ts';
 import { startServices } from './start-services.ts';
 
 // Entry point for `npm start`: runs the services named in SERVICES (all by
@@ -20,7 +21,27 @@ const logger = createLogger(config.logLevel);
 const mode = config.kafka === null && config.clickhouse.url === null ? 'embedded' : 'servers';
 logger.info({ mode, services: [...config.services] }, 'starting');
 
-const running = await startServices(config, logger);
+// A policy file with mistakes stops the start before any service opens a
+// port, with the message naming each invalid field.
+if (config.policyFile !== null) {
+  try {
+    loadPolicy(config.policyFile);
+  } catch (error) {
+    if (error instanceof PolicyError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+let running;
+try {
+  running = await startServices(config, logger);
+} catch (error) {
+  logger.fatal({ err: error }, 'start failed');
+  process.exit(1);
+}
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

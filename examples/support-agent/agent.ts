@@ -9,12 +9,14 @@ import {
   createScriptedModel,
 } from './scripted-model.ts';
 import { createSupportTools } from './support-tools.ts';
-import { startTraceExport } from './telemetry.ts';
+import { recordAuthority, startAuditTelemetry } from '../../packages/agent-audit-otel/src/index.ts';
 
 export const AGENT_NAME = 'support-agent';
 export const AGENT_ID = 'support-agent-v1';
 export const SERVICE_NAME = 'support-agent';
 export const DEFAULT_USER_ID = 'demo-customer';
+export const AGENT_OWNER = 'support-team';
+export const ENVIRONMENT = 'demo';
 
 /** Model requests and tool calls that one run produces, for callers that wait for them. */
 export const EXPECTED_ACTIVITY = {
@@ -25,6 +27,9 @@ export const EXPECTED_ACTIVITY = {
 export type SupportAgentOptions = {
   /** Base OTLP/HTTP endpoint such as http://127.0.0.1:4318. Spans go to its /v1/traces path. */
   otlpEndpoint: string;
+  /** Ingest token for the gateway; when omitted, AGENT_AUDIT_TOKEN or AGENT_AUDIT_CREDENTIALS_FILE. */
+  token?: string;
+  tenant?: string;
   /** Conversation id, a random UUID when omitted. */
   sessionId?: string;
   userId?: string;
@@ -77,6 +82,11 @@ async function runTurn(
     `invoke_agent ${AGENT_NAME}`,
     { kind: SpanKind.INTERNAL, attributes, root: true },
     async (span) => {
+      recordAuthority({
+        principal: identity.userId,
+        principalType: 'user',
+        delegationChain: [`user:${identity.userId}`, `agent:${AGENT_NAME}`],
+      });
       try {
         const result = await agent.generate({ messages });
         span.setStatus({ code: SpanStatusCode.OK });
@@ -104,7 +114,14 @@ export async function runSupportAgent(options: SupportAgentOptions): Promise<Sup
     sessionId: options.sessionId ?? randomUUID(),
     userId: options.userId ?? DEFAULT_USER_ID,
   };
-  const telemetry = startTraceExport({ otlpEndpoint: options.otlpEndpoint, serviceName: SERVICE_NAME });
+  const telemetry = startAuditTelemetry({
+    endpoint: options.otlpEndpoint,
+    token: options.token,
+    agent: { name: AGENT_NAME, id: AGENT_ID, owner: AGENT_OWNER },
+    serviceName: SERVICE_NAME,
+    tenant: options.tenant,
+    environment: ENVIRONMENT,
+  });
 
   const traceIds: string[] = [];
   let exportErrors: string[];

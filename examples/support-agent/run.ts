@@ -2,15 +2,20 @@
  * Runs the support agent against the ingestion gateway, then waits for the
  * timeline API to show the session and prints it.
  *
- * Environment: OTLP_ENDPOINT (default http://127.0.0.1:4318) and API_URL
- * (default http://127.0.0.1:8080). Exits 0 when the timeline was printed, 1
- * when the run or the wait failed, 2 when an environment value is invalid.
+ * Environment: OTLP_ENDPOINT (default http://127.0.0.1:4318), API_URL
+ * (default http://127.0.0.1:8080) and AGENT_AUDIT_CREDENTIALS_FILE (default
+ * data/credentials.json, which `npm start` creates on its first start in
+ * embedded mode; its ingestToken sends the spans and its adminToken reads
+ * the timeline). Exits 0 when the timeline was printed, 1 when the run or
+ * the wait failed, 2 when an environment value is invalid.
  */
+import fs from 'node:fs';
 import { EXPECTED_ACTIVITY, runSupportAgent } from './agent.ts';
 import { formatTimeline, waitForTimeline } from './timeline.ts';
 
 const DEFAULT_OTLP_ENDPOINT = 'http://127.0.0.1:4318';
 const DEFAULT_API_URL = 'http://127.0.0.1:8080';
+const DEFAULT_CREDENTIALS_FILE = 'data/credentials.json';
 const TIMELINE_TIMEOUT_MS = 30_000;
 const POLL_INTERVAL_MS = 500;
 
@@ -28,17 +33,36 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function readCredentials(): { ingestToken: string; adminToken: string } | undefined {
+  const file = process.env['AGENT_AUDIT_CREDENTIALS_FILE'] || DEFAULT_CREDENTIALS_FILE;
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { ingestToken?: unknown; adminToken?: unknown };
+    if (typeof parsed.ingestToken === 'string' && typeof parsed.adminToken === 'string') {
+      return { ingestToken: parsed.ingestToken, adminToken: parsed.adminToken };
+    }
+    console.error(`Credentials file ${file} has no ingestToken and adminToken.`);
+  } catch (error) {
+    console.error(`Could not read the credentials file ${file}: ${errorMessage(error)}`);
+  }
+  console.error('Start the services once with `npm start`, or set AGENT_AUDIT_CREDENTIALS_FILE to the file it wrote.');
+  return undefined;
+}
+
 async function main(): Promise<number> {
   const otlpEndpoint = readUrlFromEnv('OTLP_ENDPOINT', DEFAULT_OTLP_ENDPOINT);
   const apiUrl = readUrlFromEnv('API_URL', DEFAULT_API_URL);
   if (otlpEndpoint === undefined || apiUrl === undefined) {
     return 2;
   }
+  const credentials = readCredentials();
+  if (credentials === undefined) {
+    return 2;
+  }
 
   console.log(`Running the support agent. Spans go to ${otlpEndpoint}.`);
   let run;
   try {
-    run = await runSupportAgent({ otlpEndpoint });
+    run = await runSupportAgent({ otlpEndpoint, token: credentials.ingestToken });
   } catch (error) {
     console.error(`Support agent run failed: ${errorMessage(error)}`);
     console.error('Check that the ingestion gateway is running, or set OTLP_ENDPOINT to its address.');
@@ -56,6 +80,7 @@ async function main(): Promise<number> {
     expected: EXPECTED_ACTIVITY,
     timeoutMs: TIMELINE_TIMEOUT_MS,
     intervalMs: POLL_INTERVAL_MS,
+    token: credentials.adminToken,
   });
   if (!result.ok) {
     console.error(`Timeline for session ${run.sessionId} did not appear: ${result.reason}`);

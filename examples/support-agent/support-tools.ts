@@ -1,6 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { tool } from 'ai';
 import { z } from 'zod';
+import { recordApproval, recordAuthority, recordDataAccess } from '../../packages/agent-audit-otel/src/index.ts';
+
+/** Facts the tools record with the audit attribute convention; made up, like the orders. */
+export const AUDIT_FACTS = {
+  ordersTable: 'postgresql:shop.orders',
+  ordersCredential: { type: 'workload_identity', id: 'spiffe://shop/support-agent', lifetime: 'short_lived' },
+  refundsEndpoint: 'https://payments.shop.example/refunds',
+  // A shared key that is never rotated: the timeline reports it as a
+  // long_lived_credential finding on the refund.
+  refundsCredential: { type: 'static_key', id: 'payments-key-2019', lifetime: 'long_lived' },
+  refundApprover: 'supervisor-bob',
+  refundPolicyRule: 'refunds-need-approval',
+} as const;
 
 type OrderLine = { sku: string; description: string; priceCents: number };
 
@@ -54,6 +67,8 @@ export function createSupportTools() {
       }),
       execute: async ({ orderId }) => {
         const order = findOrder(orderId);
+        recordAuthority({ credential: AUDIT_FACTS.ordersCredential });
+        recordDataAccess({ resource: AUDIT_FACTS.ordersTable, operation: 'read', count: 1, classification: 'pii' });
         return { ...order, totalCents: totalCents(order) };
       },
     }),
@@ -65,7 +80,22 @@ export function createSupportTools() {
         amountCents: z.number().int().positive(),
         reason: z.string().min(1),
       }),
-      execute: async ({ orderId, amountCents, reason }) => {
+      execute: async ({ orderId, amountCents, reason }, { toolCallId }) => {
+        // A supervisor approves every refund. This scripted decision replaces a
+        // real approval step and is recorded on this call's own span.
+        recordApproval({
+          approvalId: `apr-${toolCallId}`,
+          requestedAt: new Date(),
+          decision: 'granted',
+          decidedBy: AUDIT_FACTS.refundApprover,
+          policyRule: AUDIT_FACTS.refundPolicyRule,
+          reason: 'damaged item, amount within the order total',
+          toolCallId,
+          toolName: 'issue_refund',
+          toolArguments: { orderId, amountCents, reason },
+        });
+        recordAuthority({ credential: AUDIT_FACTS.refundsCredential });
+        recordDataAccess({ resource: AUDIT_FACTS.refundsEndpoint, operation: 'write', count: 1, classification: 'confidential' });
         const order = findOrder(orderId);
         const alreadyRefunded = refundedCents.get(orderId) ?? 0;
         const refundable = totalCents(order) - alreadyRefunded;

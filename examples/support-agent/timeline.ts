@@ -31,6 +31,8 @@ export type WaitForTimelineOptions = {
   expected: ExpectedActivity;
   timeoutMs?: number;
   intervalMs?: number;
+  /** Bearer token for the API; the API answers 401 without one. */
+  token?: string;
 };
 
 export type TimelineWaitResult =
@@ -64,10 +66,11 @@ function describeFetchError(error: unknown): string {
   return `request failed: ${code ?? (error instanceof Error ? error.message : String(error))}`;
 }
 
-async function pollOnce(url: string, expected: ExpectedActivity, timeoutMs: number): Promise<PollOutcome> {
+async function pollOnce(url: string, expected: ExpectedActivity, timeoutMs: number, token?: string): Promise<PollOutcome> {
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const headers: Record<string, string> = token === undefined ? {} : { Authorization: `Bearer ${token}` };
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers });
   } catch (error) {
     return { kind: 'pending', observation: describeFetchError(error) };
   }
@@ -121,7 +124,7 @@ export async function waitForTimeline(options: WaitForTimelineOptions): Promise<
   const requestTimeoutMs = Math.min(timeoutMs, MAX_REQUEST_TIMEOUT_MS);
   while (true) {
     attempts += 1;
-    const outcome = await pollOnce(url, options.expected, requestTimeoutMs);
+    const outcome = await pollOnce(url, options.expected, requestTimeoutMs, options.token);
     if (outcome.kind === 'complete') {
       return { ok: true, timeline: outcome.timeline, attempts };
     }

@@ -6,6 +6,8 @@ import type { Logger } from '../shared/logger.ts';
 
 const titleByStatus: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   429: 'Too Many Requests',
   500: 'Internal Server Error',

@@ -1,9 +1,16 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Authenticator } from '../shared/auth/authenticator.ts';
+import type { IngestIdentity } from '../shared/auth/identity.ts';
 import { AuditError } from '../shared/errors.ts';
+import type { IngestGuard } from '../shared/ingest-guard.ts';
+import { measureJsonDepth } from '../shared/ingest-limits.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { RateLimiter } from '../shared/rate-limiter.ts';
 import { decodeTraces, encodingOfContentType, type OtlpEncoding } from '../shared/otlp/decode-traces.ts';
 import { encodeExportResponseProtobuf, encodeRpcStatusProtobuf } from '../shared/otlp/protobuf.ts';
 import { countSpans, summarizeRejections } from '../shared/otlp/validate.ts';
+import { rejectReasonOfCode, type GatewayTelemetry } from './gateway-telemetry.ts';
+import { handleLogsRequest } from './logs-handler.ts';
 import type { SpanSink } from './span-sink.ts';
 
 export interface GatewayOptions {
@@ -13,10 +20,21 @@ export interface GatewayOptions {
   retryAfterSeconds: number;
   /** Requests handled at once; more are answered 429 so memory stays bounded. */
   maxConcurrentRequests: number;
+  telemetry: GatewayTelemetry;
+  /** GET /healthz, /readyz and /metrics. */
+  opsRoutes: express.Router;
+  /** Credentials, the per-identity rate limit, request limits and redaction. */
+  security: GatewaySecurity;
+}
+
+export interface GatewaySecurity {
+  authenticator: Pick<Authenticator, 'authenticateIngest'>;
+  rateLimiter: RateLimiter;
+  guard: IngestGuard;
 }
 
 // gRPC status codes that OTLP/HTTP failure bodies carry.
-const grpcCodeByHttpStatus: Record<number, number> = { 400: 3, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 };
+const grpcCodeByHttpStatus: Record<number, number> = { 400: 3, 401: 16, 403: 7, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 };
 
 function sendStatus(response: Response, encoding: OtlpEncoding, httpStatus: number, message: string): void {
   const code = grpcCodeByHttpStatus[httpStatus] ?? 2;
@@ -45,19 +63,18 @@ function requestEncoding(request: Request): OtlpEncoding {
 
 /** Builds the OTLP/HTTP ingestion app; the caller decides where it listens. */
 export function createGatewayApp(options: GatewayOptions): express.Express {
-  const { sink, logger } = options;
+  const { sink, logger, telemetry } = options;
   const app = express();
   app.disable('x-powered-by');
   let inFlight = 0;
 
-  app.get('/healthz', (_request, response) => {
-    response.json({ status: 'ok' });
-  });
+  app.use(options.opsRoutes);
 
   app.post(
-    '/v1/traces',
+    ['/v1/traces', '/v1/logs'],
     (request, response, next) => {
       if (encodingOfContentType(request.headers['content-type']) === null) {
+        telemetry.requestRejected('unsupported_media_type');
         sendStatus(
           response,
           'json',
@@ -66,14 +83,37 @@ export function createGatewayApp(options: GatewayOptions): express.Express {
         );
         return;
       }
+      next();
+    },
+    // Credentials are checked before the body is read, so an unauthenticated
+    // client cannot make the gateway inflate and decode anything.
+    async (request, response, next) => {
+      const encoding = requestEncoding(request);
+      const authenticated = await options.security.authenticator.authenticateIngest(request.headers.authorization);
+      if (!authenticated.ok) {
+        telemetry.requestRejected('unauthenticated');
+        if (authenticated.status === 401) response.set('WWW-Authenticate', 'Bearer');
+        sendStatus(response, encoding, authenticated.status, authenticated.reason);
+        return;
+      }
+      if (!options.security.rateLimiter.tryTake(authenticated.value.principal)) {
+        telemetry.requestRejected('rate_limited');
+        response.set('Retry-After', String(options.retryAfterSeconds));
+        sendStatus(response, encoding, 429, 'this credential is over its request rate limit; retry later');
+        return;
+      }
+      response.locals['identity'] = authenticated.value;
       if (inFlight >= options.maxConcurrentRequests) {
+        telemetry.requestRejected('overloaded');
         response.set('Retry-After', String(options.retryAfterSeconds));
         sendStatus(response, requestEncoding(request), 429, 'gateway is at its concurrent request limit; retry later');
         return;
       }
       inFlight += 1;
+      telemetry.requestStarted();
       response.on('close', () => {
         inFlight -= 1;
+        telemetry.requestEnded();
       });
       next();
     },
@@ -84,30 +124,58 @@ export function createGatewayApp(options: GatewayOptions): express.Express {
       const encoding = requestEncoding(request);
       const body: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const receivedAt = BigInt(Date.now()) * 1_000_000n;
+      const identity = response.locals['identity'] as IngestIdentity;
+      const { guard } = options.security;
 
+      if (encoding === 'json' && measureJsonDepth(body, guard.maxJsonDepth) > guard.maxJsonDepth) {
+        telemetry.requestRejected('invalid');
+        sendStatus(response, encoding, 400, `JSON body nests deeper than ${guard.maxJsonDepth} levels; attribute values may nest at most INGEST_MAX_NESTING_DEPTH levels`);
+        return;
+      }
+      if (request.path === '/v1/logs') {
+        await handleLogsRequest({ sink, logger, sendStatus, guard: options.security.guard }, request, response, encoding);
+        return;
+      }
       const decoded = decodeTraces(body, encoding);
       if (!decoded.ok) {
-        logger.info({ encoding, bytes: body.length, reason: decoded.reason }, 'rejected undecodable OTLP body');
+        telemetry.requestRejected('undecodable', decoded.reason);
         sendStatus(response, encoding, 400, decoded.reason);
         return;
       }
       const accepted = countSpans(decoded.data);
       const rejected = decoded.rejections.length;
+      const rejectionSummary = rejected > 0 ? summarizeRejections(decoded.rejections) : '';
+      telemetry.spansReceived(accepted + rejected);
+      telemetry.spansRejected('invalid', rejected, rejectionSummary);
       if (accepted === 0 && rejected > 0) {
-        const message = summarizeRejections(decoded.rejections);
-        logger.info({ encoding, rejected }, 'rejected OTLP request with no valid span');
-        sendStatus(response, encoding, 400, message);
+        telemetry.requestRejected('invalid');
+        sendStatus(response, encoding, 400, rejectionSummary);
         return;
       }
-      if (accepted > 0) await options.sink.write(decoded.data, receivedAt);
-      if (rejected > 0) logger.info({ encoding, accepted, rejected }, 'accepted OTLP request in part');
-      sendExportResponse(response, encoding, rejected, rejected > 0 ? summarizeRejections(decoded.rejections) : '');
+      const prepared = guard.prepare(decoded.data, identity, rejected);
+      if (!prepared.ok) {
+        telemetry.requestRejected(prepared.violation.httpStatus === 413 ? 'too_large' : 'invalid');
+        sendStatus(response, encoding, prepared.violation.httpStatus, prepared.violation.message);
+        return;
+      }
+      if (accepted > 0) {
+        try {
+          await options.sink.write(decoded.data, receivedAt, identity);
+        } catch (error) {
+          const overloaded = error instanceof AuditError && error.code === 'overloaded';
+          telemetry.spansRejected(overloaded ? 'overloaded' : 'unavailable', accepted);
+          throw error;
+        }
+        telemetry.spansAccepted(accepted);
+      }
+      sendExportResponse(response, encoding, rejected, rejectionSummary);
     },
   );
 
   app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
     const encoding = requestEncoding(request);
     if (error instanceof AuditError) {
+      telemetry.requestRejected(rejectReasonOfCode(error.code), error.cause ?? error);
       if (error.retryable) response.set('Retry-After', String(options.retryAfterSeconds));
       sendStatus(response, encoding, error.httpStatus, error.message);
       return;
@@ -115,14 +183,17 @@ export function createGatewayApp(options: GatewayOptions): express.Express {
     // body-parser errors carry an HTTP status and a type.
     const parserError = error as { status?: number; type?: string; message?: string };
     if (parserError.type === 'entity.too.large') {
+      telemetry.requestRejected('too_large');
       sendStatus(response, encoding, 413, `request body exceeds the limit of ${options.maxRequestBodyBytes} bytes`);
       return;
     }
     if (parserError.type === 'encoding.unsupported') {
+      telemetry.requestRejected('unsupported_media_type');
       sendStatus(response, encoding, 415, `${parserError.message ?? 'unsupported Content-Encoding'}; send gzip, deflate or none`);
       return;
     }
     if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+      telemetry.requestRejected('undecodable');
       sendStatus(response, encoding, 400, `request body could not be read: ${parserError.message ?? 'unknown error'}`);
       return;
     }

@@ -1,53 +1,101 @@
 import type { Producer } from 'kafkajs';
 import { ENVELOPE_VERSION, type EnvelopeHeaders } from '../../schemas/kafka-envelope.ts';
 import type { TracesData } from '../../schemas/otlp.ts';
+import type { IngestIdentity } from '../shared/auth/identity.ts';
 import { AuditError } from '../shared/errors.ts';
-import type { Logger } from '../shared/logger.ts';
+import { insertSealedSpanRows, type Sealer } from '../shared/evidence/sealer.ts';
+import type { Metrics } from '../shared/metrics.ts';
+import { DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES } from '../shared/normalize/attribute-cap.ts';
 import { normalizeTraces } from '../shared/normalize/index.ts';
 import { encodeTracesProtobuf } from '../shared/otlp/protobuf.ts';
 import type { ClickHouseClient } from '../shared/storage/clickhouse.ts';
-import { buildSpanRows, insertSpanRows } from '../shared/storage/span-store.ts';
+import { stampSpanRows, type HoldCheck } from '../shared/storage/ingest-columns.ts';
+import { buildSpanRows, insertSpanRows, type SpanRows } from '../shared/storage/span-store.ts';
+import { buildLogRows } from '../shared/storage/log-store.ts';
+import { normalizeLogs } from '../shared/normalize/logs.ts';
+import { encodeLogsProtobuf } from '../shared/otlp/logs-codec.ts';
+import type { LogsData } from '../../schemas/otlp-logs.ts';
 import { splitBySession } from './split-by-session.ts';
+import { splitLogsBySession } from './split-logs-by-session.ts';
 
 /** Where the gateway puts accepted spans. `write` resolves only once they are durable. */
 export interface SpanSink {
-  write(data: TracesData, receivedAtUnixNano: bigint): Promise<void>;
+  write(data: TracesData, receivedAtUnixNano: bigint, identity: IngestIdentity): Promise<void>;
+  /** Stores log records; resolves only once they are durable. A sink without it takes no logs. */
+  writeLogs?(data: LogsData, receivedAtUnixNano: bigint, identity: IngestIdentity): Promise<void>;
+}
+
+export interface KafkaSpanSinkOptions {
+  producer: Producer;
+  topic: string;
+  timeoutMs: number;
+  metrics: Metrics;
 }
 
 /**
  * Writes one Kafka message per session, keyed by session id. The producer is
  * idempotent and waits for all in-sync replicas, so a resolved write is in
  * Kafka for good; any failure becomes `unavailable`, which the gateway
- * answers with 503 and Retry-After so that exporters retry.
+ * answers with 503 and Retry-After so that exporters retry. The gateway logs
+ * failures as periodic counts with the last cause.
  */
 export class KafkaSpanSink implements SpanSink {
   readonly #producer: Producer;
   readonly #topic: string;
   readonly #timeoutMs: number;
-  readonly #logger: Logger;
+  readonly #metrics: Metrics;
 
-  constructor(producer: Producer, topic: string, timeoutMs: number, logger: Logger) {
-    this.#producer = producer;
-    this.#topic = topic;
-    this.#timeoutMs = timeoutMs;
-    this.#logger = logger;
+  constructor(options: KafkaSpanSinkOptions) {
+    this.#producer = options.producer;
+    this.#topic = options.topic;
+    this.#timeoutMs = options.timeoutMs;
+    this.#metrics = options.metrics;
   }
 
-  async write(data: TracesData, receivedAtUnixNano: bigint): Promise<void> {
+  async write(data: TracesData, receivedAtUnixNano: bigint, identity: IngestIdentity): Promise<void> {
     const messages = [...splitBySession(data)].map(([sessionId, sessionData]) => {
       const headers: EnvelopeHeaders = {
         'audit.envelope-version': ENVELOPE_VERSION,
         'content-type': 'application/x-protobuf',
         'audit.session-id': sessionId,
         'audit.received-at': receivedAtUnixNano.toString(),
+        'audit.tenant': identity.tenant,
+        'audit.ingest-principal': identity.principal,
+        'audit.ingest-agent': identity.agent,
       };
       return { key: sessionId, value: Buffer.from(encodeTracesProtobuf(sessionData)), headers };
+    });
+    const endTimer = this.#metrics.kafkaProduceDuration.startTimer();
+    try {
+      await this.#producer.send({ topic: this.#topic, acks: -1, timeout: this.#timeoutMs, messages });
+      endTimer({ outcome: 'ok' });
+    } catch (error) {
+      endTimer({ outcome: 'error' });
+      throw new AuditError('unavailable', 'Kafka did not accept the spans; retry later', {
+        cause: error,
+        context: { topic: this.#topic },
+      });
+    }
+  }
+
+  async writeLogs(data: LogsData, receivedAtUnixNano: bigint, identity: IngestIdentity): Promise<void> {
+    const messages = [...splitLogsBySession(data, receivedAtUnixNano)].map(([sessionId, sessionData]) => {
+      const headers: EnvelopeHeaders = {
+        'audit.envelope-version': ENVELOPE_VERSION,
+        'content-type': 'application/x-protobuf',
+        'audit.session-id': sessionId,
+        'audit.received-at': receivedAtUnixNano.toString(),
+        'audit.tenant': identity.tenant,
+        'audit.ingest-principal': identity.principal,
+        'audit.ingest-agent': identity.agent,
+        'audit.signal': 'logs',
+      };
+      return { key: sessionId, value: Buffer.from(encodeLogsProtobuf(sessionData)), headers };
     });
     try {
       await this.#producer.send({ topic: this.#topic, acks: -1, timeout: this.#timeoutMs, messages });
     } catch (error) {
-      this.#logger.warn({ err: error, topic: this.#topic, messages: messages.length }, 'Kafka produce failed');
-      throw new AuditError('unavailable', 'Kafka did not accept the spans; retry later', {
+      throw new AuditError('unavailable', 'Kafka did not accept the log records; retry later', {
         cause: error,
         context: { topic: this.#topic },
       });
@@ -55,27 +103,86 @@ export class KafkaSpanSink implements SpanSink {
   }
 }
 
+export interface DirectSpanSinkOptions {
+  client: ClickHouseClient;
+  /** Inserts held at once, the running one included; a write beyond this is rejected as overloaded. */
+  maxQueuedInserts: number;
+  metrics: Metrics;
+  /** Signs each insert, so that later edits of the stored rows can be detected. */
+  sealer: Sealer;
+  isHeld: HoldCheck;
+  /** Longest attribute value stored, in UTF-8 bytes; the default of MAX_STORED_ATTRIBUTE_BYTES when absent. */
+  maxStoredAttributeBytes?: number;
+}
+
 /**
  * Writes straight to ClickHouse, for the embedded mode without Kafka. Inserts
  * run one at a time because the embedded engine serves one query at a time.
+ * The queue is bounded: a write that finds it full fails at once with
+ * `overloaded` (429), and a failed insert with `unavailable` (503), so the
+ * exporter retries either way and nothing is acknowledged before its insert.
  */
 export class DirectSpanSink implements SpanSink {
   readonly #client: ClickHouseClient;
-  readonly #logger: Logger;
+  readonly #maxQueuedInserts: number;
+  readonly #metrics: Metrics;
+  readonly #sealer: Sealer;
+  readonly #isHeld: HoldCheck;
+  readonly #maxStoredAttributeBytes: number;
   #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
 
-  constructor(client: ClickHouseClient, logger: Logger) {
-    this.#client = client;
-    this.#logger = logger;
+  constructor(options: DirectSpanSinkOptions) {
+    this.#client = options.client;
+    this.#maxQueuedInserts = options.maxQueuedInserts;
+    this.#metrics = options.metrics;
+    this.#sealer = options.sealer;
+    this.#isHeld = options.isHeld;
+    this.#maxStoredAttributeBytes = options.maxStoredAttributeBytes ?? DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES;
   }
 
-  write(data: TracesData): Promise<void> {
-    const rows = buildSpanRows(data, normalizeTraces(data));
+  async write(data: TracesData, _receivedAtUnixNano: bigint, identity: IngestIdentity): Promise<void> {
+    if (this.#queued >= this.#maxQueuedInserts) {
+      throw new AuditError('overloaded', `storage has ${this.#queued} inserts waiting; retry later`);
+    }
+    const rows = stampSpanRows(buildSpanRows(data, normalizeTraces(data, { maxAttributeValueBytes: this.#maxStoredAttributeBytes }), this.#maxStoredAttributeBytes), identity, this.#isHeld);
+    this.#queued += 1;
+    this.#metrics.embeddedInsertQueueDepth.set(this.#queued);
+    const insert = this.#queue.then(() => this.#insertMeasured(rows));
+    this.#queue = insert.catch(() => undefined);
+    try {
+      await insert;
+    } catch (error) {
+      this.#metrics.clickhouseInsertErrors.inc();
+      throw new AuditError('unavailable', 'storage did not accept the spans; retry later', { cause: error });
+    } finally {
+      this.#queued -= 1;
+      this.#metrics.embeddedInsertQueueDepth.set(this.#queued);
+    }
+  }
+
+  async writeLogs(data: LogsData, receivedAtUnixNano: bigint): Promise<void> {
+    if (this.#queued >= this.#maxQueuedInserts) {
+      throw new AuditError('overloaded', `storage has ${this.#queued} inserts waiting; retry later`);
+    }
+    const rows = buildLogRows(data, normalizeLogs(data, receivedAtUnixNano), this.#maxStoredAttributeBytes);
+    this.#queued += 1;
+    // NOTE: log rows are neither sealed nor stamped with the tenant yet.
     const insert = this.#queue.then(() => insertSpanRows(this.#client, rows));
     this.#queue = insert.catch(() => undefined);
-    return insert.catch((error: unknown) => {
-      this.#logger.warn({ err: error, spans: rows.auditEvents.length }, 'ClickHouse insert failed');
-      throw new AuditError('unavailable', 'storage did not accept the spans; retry later', { cause: error });
-    });
+    try {
+      await insert;
+    } catch (error) {
+      this.#metrics.clickhouseInsertErrors.inc();
+      throw new AuditError('unavailable', 'storage did not accept the log records; retry later', { cause: error });
+    } finally {
+      this.#queued -= 1;
+    }
+  }
+
+  async #insertMeasured(rows: SpanRows): Promise<void> {
+    const endTimer = this.#metrics.clickhouseInsertDuration.startTimer();
+    await insertSealedSpanRows(this.#client, rows, this.#sealer);
+    endTimer();
   }
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { securityEnvShape, toSecurityConfig, type SecurityConfig } from './security-config.ts';
 
 // Every setting the services read from the environment, parsed once at start.
 // Nothing else in the code base reads process.env.
@@ -39,14 +40,20 @@ export const ConfigSchema = z
     LISTEN_HOST: z.string().default('127.0.0.1'),
     OTLP_HTTP_PORT: port.default(4318),
     API_PORT: port.default(8080),
+    WRITER_HTTP_PORT: port.default(9464),
     SERVICES: z.string().default(serviceNames.join(',')),
     MAX_REQUEST_BODY_BYTES: positiveInt.default(64 * 1024 * 1024),
+    MAX_STORED_ATTRIBUTE_BYTES: positiveInt.default(65_536),
     RETRY_AFTER_SECONDS: positiveInt.default(5),
+    GATEWAY_MAX_CONCURRENT_REQUESTS: positiveInt.default(256),
+    EMBEDDED_MAX_QUEUED_INSERTS: positiveInt.default(32),
     WRITER_MAX_BATCH_ROWS: positiveInt.default(10_000),
     WRITER_FLUSH_INTERVAL_MS: positiveInt.default(1_000),
     WRITER_INSERT_RETRY_MAX_MS: positiveInt.default(30_000),
     RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...securityEnvShape,
+    POLICY_FILE: optionalText,
   })
   .superRefine((env, context) => {
     for (const name of env.SERVICES.split(',').map((part) => part.trim())) {
@@ -95,9 +102,17 @@ export interface Config {
   listenHost: string;
   otlpHttpPort: number;
   apiPort: number;
+  /** Port of the writer's health and metrics endpoints. */
+  writerHttpPort: number;
   services: Set<ServiceName>;
   maxRequestBodyBytes: number;
+  /** Longest attribute value or log body stored, in UTF-8 bytes; longer ones are cut and marked. */
+  maxStoredAttributeBytes: number;
   retryAfterSeconds: number;
+  /** Requests the gateway handles at once; more are answered 429. */
+  maxConcurrentRequests: number;
+  /** Inserts the embedded-mode gateway holds waiting for ClickHouse; more are answered 429. */
+  embeddedMaxQueuedInserts: number;
   writer: {
     maxBatchRows: number;
     flushIntervalMs: number;
@@ -106,6 +121,9 @@ export interface Config {
   /** 0 keeps data forever. */
   retentionDays: number;
   logLevel: string;
+  security: SecurityConfig;
+  /** YAML or JSON policy for findings; null applies the default policy. */
+  policyFile: string | null;
 }
 
 export class ConfigError extends Error {
@@ -149,9 +167,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     listenHost: values.LISTEN_HOST,
     otlpHttpPort: values.OTLP_HTTP_PORT,
     apiPort: values.API_PORT,
+    writerHttpPort: values.WRITER_HTTP_PORT,
     services: new Set(values.SERVICES.split(',').map((name) => name.trim() as ServiceName)),
     maxRequestBodyBytes: values.MAX_REQUEST_BODY_BYTES,
+    maxStoredAttributeBytes: values.MAX_STORED_ATTRIBUTE_BYTES,
     retryAfterSeconds: values.RETRY_AFTER_SECONDS,
+    maxConcurrentRequests: values.GATEWAY_MAX_CONCURRENT_REQUESTS,
+    embeddedMaxQueuedInserts: values.EMBEDDED_MAX_QUEUED_INSERTS,
     writer: {
       maxBatchRows: values.WRITER_MAX_BATCH_ROWS,
       flushIntervalMs: values.WRITER_FLUSH_INTERVAL_MS,
@@ -159,5 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     retentionDays: values.RETENTION_DAYS,
     logLevel: values.LOG_LEVEL,
+    security: toSecurityConfig(values, path.resolve(values.DATA_DIR)),
+    policyFile: values.POLICY_FILE === undefined ? null : path.resolve(values.POLICY_FILE),
   };
 }

@@ -4,6 +4,8 @@
 
 export type ErrorCode =
   | 'invalid_request'
+  | 'unauthenticated'
+  | 'forbidden'
   | 'not_found'
   | 'unsupported_media_type'
   | 'payload_too_large'
@@ -14,6 +16,8 @@ export type ErrorCode =
 
 const httpStatusByCode: Record<ErrorCode, number> = {
   invalid_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
   not_found: 404,
   unsupported_media_type: 415,
   payload_too_large: 413,

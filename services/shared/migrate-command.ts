@@ -1,7 +1,8 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { openClickHouse } from './storage/clickhouse.ts';
-import { applyRetention, migrate } from './storage/migrate.ts';
+import { applyTenantRetention } from './retention/tenant-retention.ts';
+import { migrate } from './storage/migrate.ts';
 
 // `npm run migrate`: applies the ClickHouse migrations and retention TTL
 // without starting any service.
@@ -12,7 +13,7 @@ try {
   const client = await openClickHouse(config, logger);
   try {
     const applied = await migrate(client, logger);
-    await applyRetention(client, config.retentionDays, logger);
+    await applyTenantRetention(client, config.security, config.retentionDays, logger);
     logger.info({ applied }, applied.length === 0 ? 'schema already up to date' : 'migrations applied');
   } finally {
     await client.close();

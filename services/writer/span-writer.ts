@@ -1,19 +1,26 @@
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import type { DeadLetterHeaders } from '../../schemas/kafka-envelope.ts';
 import type { Config } from '../shared/config.ts';
+import { insertSealedSpanRows, type Sealer } from '../shared/evidence/sealer.ts';
+import type { IngestGuard } from '../shared/ingest-guard.ts';
 import type { Logger } from '../shared/logger.ts';
-import { normalizeTraces } from '../shared/normalize/index.ts';
+import type { Metrics } from '../shared/metrics.ts';
+import { DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES } from '../shared/normalize/attribute-cap.ts';
+import { normalizeTraces, type NormalizeOptions } from '../shared/normalize/index.ts';
 import { summarizeRejections } from '../shared/otlp/validate.ts';
+import { PeriodicCounts } from '../shared/periodic-counts.ts';
 import type { ClickHouseClient } from '../shared/storage/clickhouse.ts';
+import { stampSpanRows, type HoldCheck } from '../shared/storage/ingest-columns.ts';
 import {
   appendSpanRows,
   buildSpanRows,
   countRows,
   emptySpanRows,
-  insertSpanRows,
   type SpanRows,
 } from '../shared/storage/span-store.ts';
+import { decodeLogsMessage, isLogsMessage } from './log-message.ts';
 import { decodeSpanMessage } from './message-decoder.ts';
+import { identifyMessage } from './message-identity.ts';
 
 type KafkaConfig = NonNullable<Config['kafka']>;
 
@@ -26,6 +33,15 @@ export interface SpanWriterOptions {
   flushIntervalMs: number;
   insertRetryMaxMs: number;
   logger: Logger;
+  metrics: Metrics;
+  /** Signs each inserted batch. */
+  sealer: Sealer;
+  isHeld: HoldCheck;
+  /** Limits and redaction for the Collector-fed topic, whose messages did not pass the gateway. */
+  guard: IngestGuard;
+  tenants: { defaultTenant: string; collectorTenant: string };
+  /** Longest attribute value stored, in UTF-8 bytes; the default of MAX_STORED_ATTRIBUTE_BYTES when absent. */
+  maxStoredAttributeBytes?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -37,23 +53,35 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * insert. A crash between insert and commit redelivers the batch, and the
  * ReplacingMergeTree tables collapse the repeated rows.
  *
- * While an insert is failing the buffer stops growing at maxBatchRows and
- * eachBatch waits for the insert, so consumption pauses instead of holding an
- * unbounded backlog in memory.
+ * While an insert is failing, the next buffer stops growing at maxBatchRows
+ * (plus the rows of the message that crossed it) and eachBatch waits for the
+ * insert, so memory holds at most about two batches and the backlog stays in
+ * Kafka instead.
  */
 export class SpanWriter {
   readonly #options: SpanWriterOptions;
   readonly #logger: Logger;
+  readonly #metrics: Metrics;
+  /** Dead letters are logged as periodic counts; each one's source offset is in its headers. */
+  readonly #deadLetterCounts: PeriodicCounts;
   #buffer: SpanRows = emptySpanRows();
+  /** Rows of the batch being inserted, for the buffered-rows gauge. */
+  #insertingRows = 0;
   /** Highest offset handled per "topic\u0000partition", waiting for the next commit. */
   #pendingOffsets = new Map<string, { topic: string; partition: number; offset: string }>();
   #flushing: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #stopping = false;
 
+  get #normalizeOptions(): NormalizeOptions {
+    return { maxAttributeValueBytes: this.#options.maxStoredAttributeBytes ?? DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES };
+  }
+
   constructor(options: SpanWriterOptions) {
     this.#options = options;
     this.#logger = options.logger;
+    this.#metrics = options.metrics;
+    this.#deadLetterCounts = new PeriodicCounts(options.logger, 'sent messages to dead-letter topic');
   }
 
   get topics(): string[] {
@@ -78,6 +106,7 @@ export class SpanWriter {
     if (this.#timer) clearTimeout(this.#timer);
     await this.#options.consumer.stop();
     await this.flush();
+    this.#deadLetterCounts.flush();
     this.#logger.info('span writer stopped');
   }
 
@@ -86,6 +115,7 @@ export class SpanWriter {
       if (this.#stopping || !isRunning() || isStale()) return;
       await this.#handleMessage(batch.topic, batch.partition, message);
       resolveOffset(message.offset);
+      this.#updateBufferedGauge();
       if (countRows(this.#buffer) >= this.#options.maxBatchRows) await this.#flushWithHeartbeat(heartbeat);
     }
     await heartbeat();
@@ -93,14 +123,27 @@ export class SpanWriter {
   }
 
   async #handleMessage(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+    if (isLogsMessage(message)) {
+      const logs = decodeLogsMessage(message, this.#options.maxStoredAttributeBytes);
+      if (logs.ok) appendSpanRows(this.#buffer, logs.rows);
+      else await this.#deadLetter(topic, partition, message, logs.reason);
+      this.#pendingOffsets.set(`${topic}\u0000${partition}`, { topic, partition, offset: message.offset });
+      return;
+    }
     const decoded = decodeSpanMessage(message, this.#options.kafka.collectorEncoding);
     if (!decoded.ok) {
       await this.#deadLetter(topic, partition, message, decoded.reason);
     } else {
-      if (decoded.rejections.length > 0) {
-        await this.#deadLetter(topic, partition, message, summarizeRejections(decoded.rejections));
+      const source = identifyMessage(message, topic, { spansTopic: this.#options.kafka.spansTopic, ...this.#options.tenants });
+      const prepared = source.viaGateway ? null : this.#options.guard.prepare(decoded.data, source.identity, decoded.rejections.length);
+      if (prepared !== null && !prepared.ok) {
+        await this.#deadLetter(topic, partition, message, prepared.violation.message);
+      } else {
+        if (decoded.rejections.length > 0) {
+          await this.#deadLetter(topic, partition, message, summarizeRejections(decoded.rejections));
+        }
+        appendSpanRows(this.#buffer, stampSpanRows(buildSpanRows(decoded.data, normalizeTraces(decoded.data, this.#normalizeOptions), this.#normalizeOptions.maxAttributeValueBytes), source.identity, this.#options.isHeld));
       }
-      appendSpanRows(this.#buffer, buildSpanRows(decoded.data, normalizeTraces(decoded.data)));
     }
     this.#pendingOffsets.set(`${topic}\u0000${partition}`, { topic, partition, offset: message.offset });
   }
@@ -120,10 +163,12 @@ export class SpanWriter {
       acks: -1,
       messages: [{ key: message.key, value: message.value, headers: { ...message.headers, ...headers } }],
     });
-    this.#logger.warn(
-      { topic, partition, offset: message.offset, deadLetterTopic: this.#options.kafka.deadLetterTopic, reason },
-      'sent message to dead-letter topic',
-    );
+    this.#metrics.writerDeadLetters.inc({ topic });
+    this.#deadLetterCounts.add(`${topic} to ${this.#options.kafka.deadLetterTopic}`, 1, reason);
+  }
+
+  #updateBufferedGauge(): void {
+    this.#metrics.writerBufferedRows.set(countRows(this.#buffer) + this.#insertingRows);
   }
 
   #scheduleFlush(): void {
@@ -164,8 +209,19 @@ export class SpanWriter {
     const offsets = [...this.#pendingOffsets.values()];
     this.#buffer = emptySpanRows();
     this.#pendingOffsets = new Map();
+    this.#insertingRows = countRows(rows);
+    this.#updateBufferedGauge();
 
-    await this.#insertWithRetry(rows);
+    try {
+      await this.#insertWithRetry(rows);
+    } finally {
+      this.#insertingRows = 0;
+      this.#updateBufferedGauge();
+    }
+    if (countRows(rows) > 0) {
+      this.#metrics.writerBatchRows.observe(countRows(rows));
+      this.#metrics.writerSpansInserted.inc(countRows(rows));
+    }
     const commits = offsets.map(({ topic, partition, offset }) => ({
       topic,
       partition,
@@ -189,10 +245,13 @@ export class SpanWriter {
     for (let attempt = 1; ; attempt += 1) {
       const started = performance.now();
       try {
-        await insertSpanRows(this.#options.clickhouse, rows);
-        this.#logger.debug({ rows: countRows(rows), ms: Math.round(performance.now() - started) }, 'inserted batch');
+        await insertSealedSpanRows(this.#options.clickhouse, rows, this.#options.sealer);
+        const seconds = (performance.now() - started) / 1000;
+        this.#metrics.clickhouseInsertDuration.observe(seconds);
+        this.#logger.debug({ rows: countRows(rows), ms: Math.round(seconds * 1000) }, 'inserted batch');
         return;
       } catch (error) {
+        this.#metrics.clickhouseInsertErrors.inc();
         if (this.#stopping && attempt >= 3) {
           // Leave the offsets uncommitted; the next writer reads these messages again.
           this.#logger.error({ err: error, rows: countRows(rows) }, 'insert failed during shutdown; batch left for redelivery');

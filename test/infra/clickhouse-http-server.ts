@@ -21,12 +21,12 @@ const ENGINE_STOPPED_EXIT_CODE = 70;
 // The engine thread's stack. ClickHouse rejects queries once a thread has used
 // half of its stack, so the engine gets the upper half minus a reserve.
 const THREAD_STACK_BYTES = 64 * 1024 * 1024;
-// glibc keeps the thread descriptor and static TLS at the top of a
-// caller-provided stack; libchdb's TLS segment is about 43 KiB.
+// glibc puts the thread descriptor and static TLS at the top of a
+// caller-provided stack. libchdb's TLS segment is about 43 KiB.
 const THREAD_TOP_RESERVE_BYTES = 2 * 1024 * 1024;
 // The exit context runs only after the engine context has returned.
 const EXIT_CONTEXT_STACK_BYTES = 64 * 1024;
-// glibc's ucontext_t on x86-64 is 968 bytes (glibc 2.36); 4 KiB leaves room.
+// glibc's ucontext_t on x86-64 is 968 bytes (glibc 2.36), so 4 KiB leaves room.
 const UCONTEXT_BYTES = 4096;
 // Offsets in glibc's x86-64 ucontext_t: uc_link, then stack_t uc_stack.
 const UC_LINK_OFFSET = 8;
@@ -43,7 +43,7 @@ const { values } = parseArgs({
 const dataPath = values.path;
 const httpPort = Number(values['http-port']);
 if (!dataPath || !Number.isInteger(httpPort) || httpPort < 1 || httpPort > 65535) {
-  console.error(`clickhouse-http-server: invalid arguments: expected --path DIR --http-port 1..65535, got ${JSON.stringify(values)}`);
+  console.error(`clickhouse-http-server: invalid arguments ${JSON.stringify(values)}: expected --path DIR --http-port 1..65535`);
   process.exit(64);
 }
 if (process.platform !== 'linux' || process.arch !== 'x64') {
@@ -132,6 +132,6 @@ function check(call: string, result: number): void {
 startEngineThread();
 console.info(`clickhouse-http-server: engine thread started: library=${libraryPath} path=${dataPath} http_port=${httpPort}`);
 
-// The engine thread does all the work; this keeps Node's event loop, and so
-// the process, alive until the parent sends a signal.
+// The engine thread does all the work. The timer keeps Node's event loop, and
+// so the process, alive until the parent sends a signal.
 setInterval(() => undefined, 60_000);

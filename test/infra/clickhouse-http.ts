@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 export interface ClickHouseHttpOptions {
   /** Data directory. Default: a fresh temporary directory, deleted on stop. */
   dataDir?: string;
-  /** File for the engine's own output; truncated at start. */
+  /** File for the engine's own output, truncated at start. */
   logFile?: string;
-  /** Time allowed for `SELECT 1` to answer after launch, in ms. */
+  /** Time allowed for `SELECT 1` to succeed after launch, in ms. */
   startTimeoutMs?: number;
 }
 
@@ -19,6 +19,8 @@ export interface ClickHouseHttp {
   /** ClickHouse HTTP interface, as `http://127.0.0.1:PORT`, user `default` without a password. */
   url: string;
   logFile: string;
+  /** Process id of the engine, for CPU and memory figures. */
+  pid: number;
   /** Stops the engine process, and deletes the data directory if it was a temporary one. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -30,13 +32,13 @@ const stopGraceMs = 5_000;
 /**
  * Starts the ClickHouse engine from the chdb package in a child process that
  * serves the ClickHouse HTTP interface on a free port of 127.0.0.1, and
- * resolves once `SELECT 1` answers. The engine is clickhouse-local: one user,
+ * resolves once `SELECT 1` succeeds. The engine is clickhouse-local: one user,
  * no access control, no replication.
  */
 export async function startClickHouseHttp(options: ClickHouseHttpOptions = {}): Promise<ClickHouseHttp> {
   if (!process.features.typescript) {
-    throw new Error(`Node ${process.version} cannot run TypeScript files directly; `
-      + 'run the tests through npm so that Node 24 from node_modules/.bin comes first on PATH');
+    throw new Error(`Node ${process.version} cannot run TypeScript files directly. `
+      + 'Run the tests through npm so that Node 24 from node_modules/.bin comes first on PATH.');
   }
   const logFile = options.logFile ?? join(repositoryRoot, '.cache/logs/clickhouse-http.log');
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
@@ -50,7 +52,7 @@ export async function startClickHouseHttp(options: ClickHouseHttpOptions = {}): 
   const server = spawn(process.execPath, [serverScript, '--path', dataDir, '--http-port', String(port)], {
     stdio: ['ignore', logFd, logFd],
   });
-  // The child holds its own copy of the descriptor.
+  // The child has its own copy of the descriptor.
   closeSync(logFd);
 
   const removeDataDir = async (): Promise<void> => {
@@ -73,6 +75,7 @@ export async function startClickHouseHttp(options: ClickHouseHttpOptions = {}): 
   return {
     url,
     logFile,
+    pid: server.pid ?? -1,
     stop() {
       stopped ??= (async () => {
         process.off('exit', killOnExit);
@@ -91,15 +94,15 @@ async function waitForSelectOne(url: string, server: ChildProcess, timeoutMs: nu
 
   while (Date.now() < deadline) {
     if (exitCode !== undefined) {
-      throw new Error(`ClickHouse engine process exited with code ${exitCode} before it answered; see ${logFile}\n${await tailOf(logFile)}`);
+      throw new Error(`ClickHouse engine process exited with code ${exitCode} before SELECT 1 succeeded. Log ${logFile} ends with:\n${await tailOf(logFile)}`);
     }
-    if (await selectOneAnswers(url)) return;
+    if (await selectOneSucceeds(url)) return;
     await sleep(100);
   }
-  throw new Error(`ClickHouse at ${url} did not answer SELECT 1 within ${timeoutMs} ms; see ${logFile}\n${await tailOf(logFile)}`);
+  throw new Error(`ClickHouse at ${url} timed out: SELECT 1 did not succeed within ${timeoutMs} ms. Log ${logFile} ends with:\n${await tailOf(logFile)}`);
 }
 
-async function selectOneAnswers(url: string): Promise<boolean> {
+async function selectOneSucceeds(url: string): Promise<boolean> {
   try {
     const response = await fetch(`${url}/?query=SELECT%201`, { signal: AbortSignal.timeout(1_000) });
     return response.ok && (await response.text()).trim() === '1';
@@ -111,7 +114,7 @@ async function selectOneAnswers(url: string): Promise<boolean> {
 /**
  * Reserves a free TCP port on 127.0.0.1.
  * NOTE: the port is released before the engine binds it, so another process
- * could take it in between; startup then fails with "Address already in use".
+ * could take it in between, and startup then fails with "Address already in use".
  */
 async function findFreePort(): Promise<number> {
   const server = createServer();

@@ -1,6 +1,6 @@
 /**
  * Kafka and ClickHouse in containers through testcontainers, for machines
- * where a Docker engine answers. testcontainers is imported lazily so that the
+ * where a Docker engine responds. testcontainers is imported lazily so that the
  * native path never loads it.
  *
  * NOTE: written for machines with Docker but never run on the machines where
@@ -24,8 +24,8 @@ const CLICKHOUSE_HTTP_PORT = 8123;
 const STARTUP_TIMEOUT_MS = 120_000;
 
 /**
- * Returns whether a Docker engine answers, within a few seconds and without
- * printing anything. Without DOCKER_HOST, a testcontainers configuration file
+ * Returns whether a Docker engine responds, within 5 s and without printing
+ * anything. Without DOCKER_HOST, a testcontainers configuration file
  * or a known socket file there is nothing to ask, and testcontainers is not
  * even loaded.
  */
@@ -70,7 +70,7 @@ export async function startKafkaContainer(): Promise<StartedService & { brokers:
     KAFKA_NODE_ID: '1',
     KAFKA_PROCESS_ROLES: 'broker,controller',
     KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
-    // Clients use PLAINTEXT through the mapped port; the broker talks to
+    // Clients use PLAINTEXT through the mapped port, and the broker talks to
     // itself over BROKER, which must stay reachable inside the container.
     KAFKA_LISTENERS: `PLAINTEXT://0.0.0.0:${KAFKA_CLIENT_PORT},CONTROLLER://0.0.0.0:9093,BROKER://0.0.0.0:9094`,
     KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,BROKER:PLAINTEXT',
@@ -107,7 +107,7 @@ export async function startKafkaContainer(): Promise<StartedService & { brokers:
   }
 }
 
-/** Starts clickhouse-server; the `default` user has no password. */
+/** Starts clickhouse-server, whose `default` user has no password. */
 export async function startClickHouseContainer(): Promise<StartedService & { url: string }> {
   const { GenericContainer, Wait } = await import('testcontainers');
   const container = await new GenericContainer(CLICKHOUSE_IMAGE)

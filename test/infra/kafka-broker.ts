@@ -39,9 +39,9 @@ export interface KafkaBrokerOptions {
   version?: string;
   /** Folder that keeps downloaded jars between runs, in `<version>/libs`. */
   cacheDir?: string;
-  /** File for the broker's own log; truncated at start. */
+  /** File for the broker's own log, truncated at start. */
   logFile?: string;
-  /** Time allowed for the broker to answer after it is launched, in ms. */
+  /** Time allowed for the broker to respond to an admin request after launch, in ms. */
   startTimeoutMs?: number;
 }
 
@@ -49,6 +49,15 @@ export interface KafkaBroker {
   /** Bootstrap address for clients, as `host:port`. */
   brokers: string;
   logFile: string;
+  /** Process id of the broker JVM now running, for CPU and memory figures. */
+  readonly pid: number;
+  /**
+   * Stops the broker process with SIGTERM and keeps its data and ports, so
+   * that a fault test can take Kafka away and bring it back with resume().
+   */
+  halt(): Promise<void>;
+  /** Starts the broker again on the same ports and data after halt(), and resolves once it answers. */
+  resume(): Promise<void>;
   /** Stops the broker and deletes its data. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -56,10 +65,13 @@ export interface KafkaBroker {
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const pomFile = join(repositoryRoot, 'test/infra/kafka/pom.xml');
 const stopGraceMs = 10_000;
+// Writing the class data sharing archive at exit took 4 to 17 s on a 2-core
+// machine, the longer under load. Vitest allows teardown 60 s.
+const archiveStopGraceMs = 45_000;
 
 /**
  * Starts a single-node Kafka broker (KRaft, broker and controller in one JVM)
- * on 127.0.0.1 with fresh storage, and resolves once it answers an admin
+ * on 127.0.0.1 with fresh storage, and resolves once it responds to an admin
  * request. Downloads the broker jars with Maven on first use.
  */
 export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
@@ -80,14 +92,20 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   await mkdir(dirname(logFile), { recursive: true });
   const logFd = openSync(logFile, 'w');
   let broker: ChildProcess | undefined;
+  const classPath = join(libsDir, '*');
+  const jvmOptions = [`-Dlog4j2.configurationFile=${log4jFile}`, '-Djava.awt.headless=true'];
+  const brokerArchive = join(cacheDir, version, 'kafka-broker.jsa');
+  const formatArchive = join(cacheDir, version, 'storage-format.jsa');
+  const spawnBroker = (fd: number): ChildProcess =>
+    spawnJava([...jvmOptions, ...classDataSharingOptions(brokerArchive), '-Xms256m', '-Xmx1g',
+      '-cp', classPath, 'kafka.Kafka', configFile], fd);
   try {
-    const classPath = join(libsDir, '*');
-    const jvmOptions = [`-Dlog4j2.configurationFile=${log4jFile}`, '-Djava.awt.headless=true'];
 
     // The formatter runs for about a second, so C1-only compilation saves a
     // good part of its JVM start-up.
     const formatExit = await runToExit(
-      spawnJava([...jvmOptions, '-XX:TieredStopAtLevel=1', '-cp', classPath, 'kafka.tools.StorageTool',
+      spawnJava([...jvmOptions, ...classDataSharingOptions(formatArchive), '-XX:TieredStopAtLevel=1',
+        '-cp', classPath, 'kafka.tools.StorageTool',
         'format', '--standalone', '--cluster-id', createClusterId(), '--config', configFile], logFd),
     ).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') {
@@ -96,21 +114,22 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
       throw error;
     });
     if (formatExit !== 0) {
-      throw new Error(`Kafka storage format failed with exit code ${formatExit}; see ${logFile}\n${await tailOf(logFile)}`);
+      throw new Error(`Kafka storage format failed with exit code ${formatExit}. Output in ${logFile} ends with:\n${await tailOf(logFile)}`);
     }
+    await publishArchive(formatArchive, true);
 
-    broker = spawnJava([...jvmOptions, '-Xms256m', '-Xmx1g', '-cp', classPath, 'kafka.Kafka', configFile], logFd);
+    broker = spawnBroker(logFd);
     await waitForBroker(brokers, broker, startTimeoutMs, logFile);
   } catch (error) {
     if (broker) await stopChild(broker);
     await rm(workDir, { recursive: true, force: true });
     throw error;
   } finally {
-    // Each child holds its own copy of the descriptor.
+    // Each child has its own copy of the descriptor.
     closeSync(logFd);
   }
 
-  const running = broker;
+  let running = broker;
   const killOnExit = (): void => {
     running.kill('SIGKILL');
   };
@@ -120,10 +139,28 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   return {
     brokers,
     logFile,
+    get pid() {
+      return running.pid ?? -1;
+    },
+    async halt() {
+      await stopChild(running);
+    },
+    async resume() {
+      if (running.exitCode === null && running.signalCode === null) throw new Error('Kafka broker is still running; call halt() first');
+      const appendFd = openSync(logFile, 'a');
+      try {
+        running = spawnBroker(appendFd);
+      } finally {
+        closeSync(appendFd);
+      }
+      await waitForBroker(brokers, running, startTimeoutMs, logFile);
+    },
     stop() {
       stopped ??= (async () => {
         process.off('exit', killOnExit);
         await stopChild(running);
+        // A JVM ended by SIGKILL may have left a partial archive.
+        await publishArchive(brokerArchive, running.signalCode !== 'SIGKILL');
         await rm(workDir, { recursive: true, force: true });
       })();
       return stopped;
@@ -132,16 +169,16 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
 }
 
 /**
- * Waits until a broker at `brokers` answers a cluster description request.
- * Throws after `timeoutMs`.
+ * Waits until a broker at `brokers` responds to a cluster description request,
+ * and throws after `timeoutMs`.
  */
 export async function waitForKafka(brokers: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await kafkaAnswers(brokers)) return;
+    if (await kafkaResponds(brokers)) return;
     await sleep(250);
   }
-  throw new Error(`Kafka broker at ${brokers} did not answer within ${timeoutMs} ms`);
+  throw new Error(`Kafka broker at ${brokers} timed out: no response within ${timeoutMs} ms`);
 }
 
 /**
@@ -186,8 +223,8 @@ async function ensureKafkaJars(version: string, cacheDir: string): Promise<strin
   });
   if (exitCode !== 0) {
     await rm(partialDir, { recursive: true, force: true });
-    throw new Error(`Maven failed to resolve org.apache.kafka:kafka_2.13:${version} (exit code ${exitCode}); `
-      + `check that Maven Central is reachable\n${lastLines(output, 30)}`);
+    throw new Error(`Maven failed to resolve org.apache.kafka:kafka_2.13:${version} (exit code ${exitCode}). `
+      + `Check that Maven Central is reachable. Maven output:\n${lastLines(output, 30)}`);
   }
 
   try {
@@ -226,6 +263,39 @@ appender.stdout.layout.type = PatternLayout
 appender.stdout.layout.pattern = [%d] %p %m (%c)%n
 `;
 
+/**
+ * Returns JVM options that load classes from the class data sharing archive
+ * `archive`, or, while there is none, make the JVM write one when it exits.
+ * On a 2-core machine the archive saved about 0.7 s of the storage formatter's
+ * 1.7 s and 1.5 s of the broker's 7.5 s start (JDK 17, Kafka 4.4.0).
+ * NOTE: after a JDK change the JVM rejects the archive with a warning in the
+ * broker log and starts without it. Deleting .cache/kafka rebuilds it.
+ */
+function classDataSharingOptions(archive: string): string[] {
+  if (existsSync(archive)) return [`-XX:SharedArchiveFile=${archive}`];
+  // CI runs in a fresh clone, so it would pay for writing an archive that no
+  // later run reads.
+  if (process.env.CI) return [];
+  return [`${ARCHIVE_AT_EXIT_OPTION}${partialArchive(archive)}`];
+}
+
+const ARCHIVE_AT_EXIT_OPTION = '-XX:ArchiveClassesAtExit=';
+
+/** Moves an archive written by this process into place, or deletes it when `complete` is false. */
+async function publishArchive(archive: string, complete: boolean): Promise<void> {
+  const partial = partialArchive(archive);
+  if (!existsSync(partial)) return;
+  if (complete && !existsSync(archive)) {
+    await rename(partial, archive);
+  } else {
+    await rm(partial, { force: true });
+  }
+}
+
+function partialArchive(archive: string): string {
+  return `${archive}.partial-${process.pid}`;
+}
+
 function spawnJava(args: string[], logFd: number): ChildProcess {
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
   return spawn(java, args, { stdio: ['ignore', logFd, logFd] });
@@ -240,14 +310,14 @@ async function waitForBroker(brokers: string, broker: ChildProcess, timeoutMs: n
   while (Date.now() < deadline) {
     await sleep(250);
     if (exitCode !== undefined) {
-      throw new Error(`Kafka broker exited with code ${exitCode} before it answered; see ${logFile}\n${await tailOf(logFile)}`);
+      throw new Error(`Kafka broker exited with code ${exitCode} before it accepted requests. Log ${logFile} ends with:\n${await tailOf(logFile)}`);
     }
-    if (await kafkaAnswers(brokers)) return;
+    if (await kafkaResponds(brokers)) return;
   }
-  throw new Error(`Kafka broker at ${brokers} did not answer within ${timeoutMs} ms; see ${logFile}\n${await tailOf(logFile)}`);
+  throw new Error(`Kafka broker at ${brokers} timed out: no response within ${timeoutMs} ms. Log ${logFile} ends with:\n${await tailOf(logFile)}`);
 }
 
-async function kafkaAnswers(brokers: string): Promise<boolean> {
+async function kafkaResponds(brokers: string): Promise<boolean> {
   const admin = new Kafka({
     clientId: 'test-infra-probe',
     brokers: [brokers],
@@ -270,7 +340,7 @@ async function kafkaAnswers(brokers: string): Promise<boolean> {
  * Reserves two distinct free TCP ports on 127.0.0.1, for the client and the
  * controller listener.
  * NOTE: the ports are released before the broker binds them, so another
- * process could take one in between; startup then fails with a bind error.
+ * process could take one in between, and startup then fails with a bind error.
  */
 async function findTwoFreePorts(): Promise<[number, number]> {
   // Both sockets stay open until both ports are known, so the two differ.
@@ -302,7 +372,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = runToExit(child).catch(() => -1);
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
+  const graceMs = child.spawnargs.some((arg) => arg.startsWith(ARCHIVE_AT_EXIT_OPTION)) ? archiveStopGraceMs : stopGraceMs;
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
 }

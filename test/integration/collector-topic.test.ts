@@ -26,7 +26,7 @@ afterAll(async () => {
 async function readTimeline(sessionId: string): Promise<TimelineResponse> {
   return waitFor(
     async () => {
-      const response = await fetch(`${pipeline.apiUrl}/v1/sessions/${sessionId}/timeline`);
+      const response = await pipeline.fetch(`${pipeline.apiUrl}/v1/sessions/${sessionId}/timeline`);
       return response.status === 200 ? ((await readJson(response)) as TimelineResponse) : undefined;
     },
     { what: `timeline of ${sessionId}` },

@@ -30,11 +30,11 @@ function ancestors(step: Step, bySpan: Map<string, Step>): Step[] {
 
 describe('example agent through the pipeline', () => {
   it('reconstructs its model requests and tool calls in order', async () => {
-    const run = await runSupportAgent({ otlpEndpoint: pipeline.gatewayUrl });
+    const run = await runSupportAgent({ otlpEndpoint: pipeline.gatewayUrl, token: pipeline.ingestToken });
 
     const timeline = await waitFor(
       async () => {
-        const response = await fetch(`${pipeline.apiUrl}/v1/sessions/${run.sessionId}/timeline`);
+        const response = await pipeline.fetch(`${pipeline.apiUrl}/v1/sessions/${run.sessionId}/timeline`);
         if (response.status !== 200) return undefined;
         const body = (await readJson(response)) as TimelineResponse;
         const models = body.steps.filter((step) => step.kind === 'model_request').length;

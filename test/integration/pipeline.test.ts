@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 async function postProtobuf(body: Uint8Array): Promise<Response> {
-  return fetch(`${pipeline.gatewayUrl}/v1/traces`, {
+  return pipeline.fetch(`${pipeline.gatewayUrl}/v1/traces`, {
     method: 'POST',
     body,
     headers: { 'Content-Type': 'application/x-protobuf' },
@@ -28,7 +28,7 @@ async function postProtobuf(body: Uint8Array): Promise<Response> {
 async function readTimeline(sessionId: string, minimumSteps: number): Promise<TimelineResponse> {
   return waitFor(
     async () => {
-      const response = await fetch(`${pipeline.apiUrl}/v1/sessions/${encodeURIComponent(sessionId)}/timeline`);
+      const response = await pipeline.fetch(`${pipeline.apiUrl}/v1/sessions/${encodeURIComponent(sessionId)}/timeline`);
       if (response.status !== 200) return undefined;
       const timeline = (await readJson(response)) as TimelineResponse;
       return timeline.steps.length >= minimumSteps ? timeline : undefined;
@@ -84,7 +84,7 @@ describe('pipeline', () => {
 
     expect(timeline.steps.map((step) => step.spanId)).toEqual([session.root.spanId, session.chat.spanId, session.tool.spanId]);
 
-    const list = await readJson(await fetch(`${pipeline.apiUrl}/v1/sessions?limit=500`));
+    const list = await readJson(await pipeline.fetch(`${pipeline.apiUrl}/v1/sessions?limit=500`));
     const ids = list.sessions.map((summary: { sessionId: string }) => summary.sessionId);
     expect(ids).toContain(sessionId);
     expect(ids).not.toContain(session.traceId);
@@ -114,8 +114,8 @@ describe('pipeline', () => {
     await readTimeline(sessionIds[2]!, 3);
     await readTimeline(sessionIds[0]!, 3);
 
-    const firstPage = await readJson(await fetch(`${pipeline.apiUrl}/v1/sessions?tool=tool_${tag}&limit=2`));
-    const secondPage = await readJson(await fetch(`${pipeline.apiUrl}/v1/sessions?tool=tool_${tag}&limit=2&cursor=${firstPage.nextCursor}`));
+    const firstPage = await readJson(await pipeline.fetch(`${pipeline.apiUrl}/v1/sessions?tool=tool_${tag}&limit=2`));
+    const secondPage = await readJson(await pipeline.fetch(`${pipeline.apiUrl}/v1/sessions?tool=tool_${tag}&limit=2&cursor=${firstPage.nextCursor}`));
 
     expect(firstPage.sessions.map((summary: { sessionId: string }) => summary.sessionId)).toEqual([sessionIds[2], sessionIds[1]]);
     expect(secondPage.sessions.map((summary: { sessionId: string }) => summary.sessionId)).toEqual([sessionIds[0]]);
@@ -123,7 +123,7 @@ describe('pipeline', () => {
     expect(firstPage.sessions[0].agents).toEqual(['support']);
     expect(firstPage.sessions[0].principals).toEqual(['user-7']);
 
-    const byPrincipal = await readJson(await fetch(`${pipeline.apiUrl}/v1/sessions?tool=tool_${tag}&principal=nobody`));
+    const byPrincipal = await readJson(await pipeline.fetch(`${pipeline.apiUrl}/v1/sessions?tool=tool_${tag}&principal=nobody`));
     expect(byPrincipal.sessions).toEqual([]);
   });
 
@@ -132,7 +132,7 @@ describe('pipeline', () => {
     const before = await countRows(pipeline.clickhouse, 'SELECT count() AS count FROM otel_traces');
 
     const garbage = await postProtobuf(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
-    const noIds = await fetch(`${pipeline.gatewayUrl}/v1/traces`, {
+    const noIds = await pipeline.fetch(`${pipeline.gatewayUrl}/v1/traces`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: toOtlpJson(tracesData([{ ...span({ traceId, name: 'x', startMs: Date.now() }), spanId: '' }])),
@@ -152,7 +152,7 @@ describe('pipeline', () => {
   });
 
   it('answers 404 as problem details for an unknown session', async () => {
-    const response = await fetch(`${pipeline.apiUrl}/v1/sessions/no-such-session/timeline`);
+    const response = await pipeline.fetch(`${pipeline.apiUrl}/v1/sessions/no-such-session/timeline`);
 
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -160,7 +160,7 @@ describe('pipeline', () => {
   });
 
   it('answers 400 as problem details for an invalid filter', async () => {
-    const response = await fetch(`${pipeline.apiUrl}/v1/sessions?limit=0&colour=blue`);
+    const response = await pipeline.fetch(`${pipeline.apiUrl}/v1/sessions?limit=0&colour=blue`);
     const problem = await readJson(response);
 
     expect(response.status).toBe(400);

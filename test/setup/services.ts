@@ -5,7 +5,7 @@
  *
  * Each service comes from the first source that applies:
  *   1. KAFKA_BROKERS / CLICKHOUSE_URL, when set: an existing service;
- *   2. containers, when a Docker engine answers;
+ *   2. containers, when a Docker engine responds;
  *   3. a native broker (Kafka jars from Maven Central, run with Java) and the
  *      ClickHouse engine from the chdb package serving HTTP.
  */

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
+import { createAccessToken } from '../../services/shared/auth/token-store.ts';
 import { loadConfig, type Config } from '../../services/shared/config.ts';
 import { startServices, type RunningServices } from '../../services/start-services.ts';
 
@@ -45,6 +49,7 @@ export function pipelineEnv(
     KAFKA_REPLICATION_FACTOR: '1',
     OTLP_HTTP_PORT: '0',
     API_PORT: '0',
+    WRITER_HTTP_PORT: '0',
     WRITER_FLUSH_INTERVAL_MS: '200',
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     ...extra,
@@ -58,6 +63,15 @@ export interface TestPipeline {
   apiUrl: string;
   clickhouse: ClickHouseClient;
   running: RunningServices;
+  /** Bearer token of an agent of the tenant "default". */
+  ingestToken: string;
+  /** Bearer token of an admin who may read all tenants. */
+  adminToken: string;
+  /**
+   * fetch with credentials: the ingest token for the gateway, the admin
+   * token for the API, unless the request sets its own Authorization.
+   */
+  fetch(url: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -65,26 +79,43 @@ export async function startPipeline(
   services: { kafkaBrokers: string; clickhouseUrl: string },
   prefix: string,
   extra: Record<string, string> = {},
+  /** Where the services' log lines go; by default nowhere unless TEST_LOG_LEVEL is set. */
+  logDestination?: NodeJS.WritableStream,
 ): Promise<TestPipeline> {
   const names = uniqueNames(prefix);
-  const config = loadConfig(pipelineEnv(services, names, extra));
-  const running = await startServices(config, pino({ level: config.logLevel }));
+  // The evidence signing key lives in DATA_DIR.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `audit-${prefix}-`));
+  const config = loadConfig(pipelineEnv(services, names, { DATA_DIR: dataDir, ...extra }));
+  const logger = logDestination === undefined ? pino({ level: config.logLevel }) : pino({ level: config.logLevel }, logDestination);
+  const running = await startServices(config, logger);
   const clickhouse = createClient({
     url: services.clickhouseUrl,
     database: names.database,
     clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
   });
+  const { token: ingestToken } = await createAccessToken(clickhouse, { kind: 'ingest', tenant: 'default', createdBy: 'test' });
+  const { token: adminToken } = await createAccessToken(clickhouse, { kind: 'investigator', role: 'admin', tenants: ['*'], createdBy: 'test' });
+  const gatewayUrl = `http://127.0.0.1:${running.gatewayPort}`;
+  const apiUrl = `http://127.0.0.1:${running.apiPort}`;
   return {
     config,
     names,
-    gatewayUrl: `http://127.0.0.1:${running.gatewayPort}`,
-    apiUrl: `http://127.0.0.1:${running.apiPort}`,
+    gatewayUrl,
+    apiUrl,
     clickhouse,
     running,
+    ingestToken,
+    adminToken,
+    fetch(url, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${url.startsWith(gatewayUrl) ? ingestToken : adminToken}`);
+      return fetch(url, { ...init, headers });
+    },
     async stop() {
       await running.stop();
       await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${names.database}` });
       await clickhouse.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AGENT_ID, AGENT_NAME, SERVICE_NAME, runSupportAgent } from '../../examples/support-agent/agent.ts';
+import { AGENT_ID, AGENT_NAME, AGENT_OWNER, SERVICE_NAME, runSupportAgent } from '../../examples/support-agent/agent.ts';
+import { AUDIT_FACTS } from '../../examples/support-agent/support-tools.ts';
 import { MODEL_ID, SCRIPTED_MODEL_CALL_COUNT, SCRIPTED_TOOL_CALLS } from '../../examples/support-agent/scripted-model.ts';
 
 // The subset of the OTLP trace protos that these checks read. Field numbers
@@ -232,6 +233,30 @@ describe('runSupportAgent', () => {
       .filter((span) => span.traceId === run.traceIds[0])
       .flatMap((span) => requestedToolCallIds(span));
     expect(requestedIds).toEqual(SCRIPTED_TOOL_CALLS.map((call) => call.toolCallId));
+  });
+
+  it('records authority, data access and approval', async () => {
+    receiver = await startOtlpReceiver();
+    await runSupportAgent({ otlpEndpoint: receiver.endpoint, sessionId: 'session-test-4', userId: 'user-7' });
+    const spans = receiver.requests.flatMap((request) => decodeSpans(request.body));
+    const lookup = spans.find((span) => span.name === 'execute_tool lookup_order');
+    const refund = spans.find((span) => span.name === 'execute_tool issue_refund');
+    const roots = spans.filter((span) => span.name === `invoke_agent ${AGENT_NAME}`);
+
+    expect(roots[0]?.resource['audit.agent.owner']).toBe(AGENT_OWNER);
+    expect(roots[0]?.resource['audit.agent.id']).toBe(AGENT_ID);
+    for (const root of roots) {
+      expect(root.attributes['audit.principal.id']).toBe('user-7');
+      expect(root.attributes['audit.principal.type']).toBe('user');
+    }
+    expect(lookup?.attributes['audit.data.resource']).toBe(AUDIT_FACTS.ordersTable);
+    expect(lookup?.attributes['audit.data.classification']).toBe('pii');
+    expect(lookup?.attributes['audit.credential.type']).toBe('workload_identity');
+    expect(refund?.attributes['audit.approval.decision']).toBe('granted');
+    expect(refund?.attributes['audit.approval.decided_by']).toBe(AUDIT_FACTS.refundApprover);
+    expect(refund?.attributes['audit.approval.tool_call.id']).toBe(SCRIPTED_TOOL_CALLS[1].toolCallId);
+    expect(refund?.attributes['audit.credential.type']).toBe('static_key');
+    expect(refund?.attributes['audit.data.operation']).toBe('write');
   });
 
   it('defaults the session id to a UUID', async () => {

@@ -1,17 +1,21 @@
 import type { Server } from 'node:http';
+import express from 'express';
 import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TracesData } from '../../schemas/otlp.ts';
 import { createGatewayApp } from '../../services/gateway/app.ts';
+import { GatewayTelemetry } from '../../services/gateway/gateway-telemetry.ts';
 import type { SpanSink } from '../../services/gateway/span-sink.ts';
 import { AuditError } from '../../services/shared/errors.ts';
 import { listen, closeServer } from '../../services/shared/http-server.ts';
+import { createMetrics } from '../../services/shared/metrics.ts';
 import { encodeTracesProtobuf } from '../../services/shared/otlp/protobuf.ts';
 import { countSpans } from '../../services/shared/otlp/validate.ts';
 import { agentSession, tracesData } from '../support/otlp-builders.ts';
 import { toOtlpJson } from '../support/otlp-json.ts';
+import { createTestGatewaySecurity, TEST_INGEST_TOKEN } from '../support/security.ts';
 
 // The gateway's HTTP contract, with the sink replaced by one that records
 // what it is given. Kafka and ClickHouse behind the sink are covered by the
@@ -42,6 +46,9 @@ beforeAll(async () => {
     maxRequestBodyBytes: 64 * 1024,
     retryAfterSeconds: 7,
     maxConcurrentRequests: 16,
+    security: createTestGatewaySecurity(),
+    telemetry: new GatewayTelemetry(createMetrics(), pino({ level: 'silent' })),
+    opsRoutes: express.Router(),
   });
   server = await listen(app, '127.0.0.1', 0);
   url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`;
@@ -57,7 +64,7 @@ beforeEach(() => {
 });
 
 function post(body: Uint8Array | string, headers: Record<string, string>): Promise<Response> {
-  return fetch(url, { method: 'POST', body, headers });
+  return fetch(url, { method: 'POST', body, headers: { Authorization: `Bearer ${TEST_INGEST_TOKEN}`, ...headers } });
 }
 
 describe('gateway POST /v1/traces', () => {

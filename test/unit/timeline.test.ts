@@ -30,14 +30,27 @@ describe('buildTimeline', () => {
     ]);
   });
 
-  it('marks a span whose parent never arrived as orphaned', () => {
+  it('shows an orphan under the root span of its trace', () => {
     const session = agentSession({ sessionId: 's' });
     const lost = span({ traceId: session.traceId, parentSpanId: newSpanId(), name: 'execute_tool late', startMs: 5 });
     const steps = buildTimeline(normalizeTraces(tracesData([...session.spans, lost])));
     const orphan = steps.find((step) => step.spanId === lost.spanId);
 
     expect(orphan?.orphaned).toBe(true);
+    expect(orphan?.depth).toBe(1);
+    expect(orphan?.placedUnder?.spanId).toBe(session.root.spanId);
+    expect(orphan?.notes?.[0]).toMatch(/never arrived; shown under the root span of its trace/);
+  });
+
+  it('shows an orphan with no trace root at the session root', () => {
+    const session = agentSession({ sessionId: 's' });
+    const lost = span({ traceId: session.traceId, parentSpanId: newSpanId(), name: 'execute_tool late', startMs: 5 });
+    const steps = buildTimeline(normalizeTraces(tracesData([session.chat, lost])));
+    const orphan = steps.find((step) => step.spanId === lost.spanId);
+
+    expect(orphan?.orphaned).toBe(true);
     expect(orphan?.depth).toBe(0);
+    expect(orphan?.notes?.[0]).toMatch(/never arrived; shown at the session root/);
   });
 
   it('keeps spans whose parents form a cycle', () => {

@@ -1,11 +1,20 @@
 import type { TracesData } from '../../../schemas/otlp.ts';
 import { readString, toAttributeMap, type AttributeMap } from '../otlp/attributes.ts';
 
-// Attributes that name the session, in order of precedence. A span's own
+// Attributes that name the session, in order of precedence: the OpenTelemetry
+// GenAI conversation id, the general `session.id` (also written by
+// OpenInference and Langfuse), then the library-specific forms of Langfuse,
+// OpenLLMetry and the AI SDK's legacy telemetry metadata. A span's own
 // attributes win over its resource's. `mcp.session.id` is left out on
 // purpose: it names one client-server connection, which may carry many
 // conversations.
-export const sessionAttributeKeys = ['gen_ai.conversation.id', 'session.id'] as const;
+export const sessionAttributeKeys = [
+  'gen_ai.conversation.id',
+  'session.id',
+  'langfuse.session.id',
+  'traceloop.association.properties.session_id',
+  'ai.telemetry.metadata.sessionId',
+] as const;
 
 export const FALLBACK_SESSION_SOURCE = 'trace_id';
 

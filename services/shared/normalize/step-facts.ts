@@ -1,4 +1,4 @@
-import type { StepKind } from '../../../schemas/audit-event.ts';
+import type { RequestedToolCall, StepKind } from '../../../schemas/audit-event.ts';
 
 /** What one convention's reader learned from a span; undefined where the span says nothing. */
 export interface StepFacts {
@@ -15,6 +15,12 @@ export interface StepFacts {
   resourceUri?: string | undefined;
   inputTokens?: number | undefined;
   outputTokens?: number | undefined;
+  principalId?: string | undefined;
+  rpcRequestId?: string | undefined;
+  /** Tool calls the model asked for; undefined when the span carries no output messages. */
+  requestedToolCalls?: RequestedToolCall[] | undefined;
+  /** Attribute keys whose JSON value was cut mid-value by the sender. */
+  cutAttributes?: string[] | undefined;
   /** True when the span reports a failure its status code does not show. */
   failed?: boolean | undefined;
 }

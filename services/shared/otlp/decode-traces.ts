@@ -1,7 +1,11 @@
 import type { SpanRejection, TracesData } from '../../../schemas/otlp.ts';
 import { decodeTracesJson } from './json.ts';
 import { decodeTracesProtobuf } from './protobuf.ts';
-import { partitionValidSpans } from './validate.ts';
+import { looksLikeLogs } from './logs-sniff.ts';
+import { countSpans, partitionValidSpans } from './validate.ts';
+
+const logsOnTracesPath =
+  'body is an OTLP logs request (ExportLogsServiceRequest), not traces; send logs to /v1/logs';
 
 export type OtlpEncoding = 'protobuf' | 'json';
 
@@ -38,9 +42,18 @@ export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodeRe
         ? { data: decodeTracesProtobuf(body), rejections: [] }
         : decodeTracesJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (error) {
+    if (looksLikeLogs(body, encoding)) return { ok: false, reason: logsOnTracesPath };
     const detail = error instanceof Error ? error.message : String(error);
     return { ok: false, reason: `${encoding === 'protobuf' ? 'protobuf' : 'JSON'} body did not decode: ${detail}` };
   }
+  // Field numbers of logs and traces collide, so a logs body can decode as
+  // spans without ids, or as OTLP/JSON with no resourceSpans at all.
+  if (countSpans(decoded.data) + decoded.rejections.length === 0 && looksLikeLogs(body, encoding)) {
+    return { ok: false, reason: logsOnTracesPath };
+  }
   const checked = partitionValidSpans(decoded.data);
+  if (checked.rejections.length > 0 && countSpans(checked.data) === 0 && looksLikeLogs(body, encoding)) {
+    return { ok: false, reason: logsOnTracesPath };
+  }
   return { ok: true, data: checked.data, rejections: [...decoded.rejections, ...checked.rejections] };
 }

@@ -1,4 +1,5 @@
 import {
+  JsonInt64Schema,
   JsonSpanSchema,
   JsonTracesDataSchema,
   type AnyValue,
@@ -22,7 +23,7 @@ export class OtlpJsonError extends Error {
 // reviver slows parsing, so it runs only when the body holds such a number.
 const unquotedLongNumber = /[:[,]\s*-?\d{16,}/;
 
-function parseJsonKeepingLargeIntegers(text: string): unknown {
+export function parseJsonKeepingLargeIntegers(text: string): unknown {
   if (!unquotedLongNumber.test(text)) return JSON.parse(text);
   return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
     if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source)) {
@@ -32,7 +33,7 @@ function parseJsonKeepingLargeIntegers(text: string): unknown {
   });
 }
 
-function int64ToBigInt(value: JsonInt64 | undefined): bigint {
+export function int64ToBigInt(value: JsonInt64 | undefined): bigint {
   if (value === undefined) return 0n;
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number') return BigInt(value);
@@ -40,13 +41,35 @@ function int64ToBigInt(value: JsonInt64 | undefined): bigint {
   return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
 }
 
+function scalarText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? '';
+}
+
+/** Converts one OTLP/JSON AnyValue; a member of the wrong JSON type becomes the closest value instead of an error. */
 function fromJsonValue(value: JsonAnyValue | undefined): AnyValue {
-  if (value === undefined) return {};
-  if (value.stringValue !== undefined) return { stringValue: value.stringValue };
-  if (value.boolValue !== undefined) return { boolValue: value.boolValue };
-  if (value.intValue !== undefined) return { intValue: BigInt.asIntN(64, int64ToBigInt(value.intValue)) };
-  if (value.doubleValue !== undefined) return { doubleValue: Number(value.doubleValue) };
-  if (value.bytesValue !== undefined) return { bytesValue: Buffer.from(value.bytesValue, 'base64') };
+  if (value === undefined || value === null) return {};
+  if (value.stringValue !== undefined && value.stringValue !== null) return { stringValue: scalarText(value.stringValue) };
+  if (value.boolValue !== undefined && value.boolValue !== null) {
+    if (typeof value.boolValue === 'boolean') return { boolValue: value.boolValue };
+    if (value.boolValue === 'true' || value.boolValue === 'false') return { boolValue: value.boolValue === 'true' };
+    return { stringValue: scalarText(value.boolValue) };
+  }
+  if (value.intValue !== undefined && value.intValue !== null) {
+    const parsed = JsonInt64Schema.safeParse(value.intValue);
+    if (parsed.success) return { intValue: BigInt.asIntN(64, int64ToBigInt(parsed.data)) };
+    return { stringValue: scalarText(value.intValue) };
+  }
+  if (value.doubleValue !== undefined && value.doubleValue !== null) {
+    const number = typeof value.doubleValue === 'number' ? value.doubleValue : Number(value.doubleValue);
+    // "NaN", "Infinity" and "-Infinity" are the proto3 JSON spellings of those doubles.
+    if (typeof value.doubleValue === 'number' || !Number.isNaN(number) || value.doubleValue === 'NaN') return { doubleValue: number };
+    return { stringValue: scalarText(value.doubleValue) };
+  }
+  if (value.bytesValue !== undefined && value.bytesValue !== null) {
+    return typeof value.bytesValue === 'string' ? { bytesValue: Buffer.from(value.bytesValue, 'base64') } : { stringValue: scalarText(value.bytesValue) };
+  }
   if (value.arrayValue !== undefined) return { arrayValue: { values: (value.arrayValue.values ?? []).map(fromJsonValue) } };
   if (value.kvlistValue !== undefined) {
     return { kvlistValue: { values: fromJsonAttributes(value.kvlistValue.values) } };
@@ -54,14 +77,14 @@ function fromJsonValue(value: JsonAnyValue | undefined): AnyValue {
   return {};
 }
 
-function fromJsonAttributes(attributes: JsonKeyValue[] | undefined): KeyValue[] {
+export function fromJsonAttributes(attributes: JsonKeyValue[] | undefined): KeyValue[] {
   return (attributes ?? []).map((attribute) => ({ key: attribute.key, value: fromJsonValue(attribute.value) }));
 }
 
 const hexPattern = /^[0-9a-fA-F]*$/;
 
 /** Lowercases a hex id; says why when the id is not hex (base64 is the usual mistake). */
-function readJsonId(value: string | undefined, field: string): { id: string } | { problem: string } {
+export function readJsonId(value: string | undefined, field: string): { id: string } | { problem: string } {
   if (value === undefined || value === '') return { id: '' };
   if (!hexPattern.test(value)) {
     return { problem: `${field} is not hex; OTLP/JSON encodes trace and span ids as hex, not base64` };
@@ -69,7 +92,7 @@ function readJsonId(value: string | undefined, field: string): { id: string } | 
   return { id: value.toLowerCase() };
 }
 
-function describeIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+export function describeIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => `${issue.path.map(String).join('.') || 'span'}: ${issue.message}`)

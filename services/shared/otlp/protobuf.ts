@@ -13,7 +13,8 @@ import type {
 import { bytesToHex, hexToBytes } from './ids.ts';
 
 const protoPath = fileURLToPath(new URL('../../../schemas/otlp/otlp.proto', import.meta.url));
-const root = protobuf.loadSync(protoPath);
+export const otlpProtoRoot = protobuf.loadSync(protoPath);
+const root = otlpProtoRoot;
 const TracesDataType = root.lookupType('opentelemetry.proto.TracesData');
 const ExportTraceServiceResponseType = root.lookupType('opentelemetry.proto.ExportTraceServiceResponse');
 const RpcStatusType = root.lookupType('opentelemetry.proto.RpcStatus');
@@ -22,7 +23,7 @@ const RpcStatusType = root.lookupType('opentelemetry.proto.RpcStatus');
 // instances because the long package is installed. A field absent on the
 // wire may be missing from the object, so every read supplies the proto3
 // default itself.
-interface WireAnyValue {
+export interface WireAnyValue {
   stringValue?: string;
   boolValue?: boolean;
   intValue?: Long | number;
@@ -32,7 +33,7 @@ interface WireAnyValue {
   kvlistValue?: { values: WireKeyValue[] };
   value?: string;
 }
-interface WireKeyValue {
+export interface WireKeyValue {
   key?: string;
   value?: WireAnyValue | null;
 }
@@ -62,7 +63,7 @@ interface WireTracesData {
   }[];
 }
 
-function toUnsignedBigInt(value: Long | number | undefined): bigint {
+export function toUnsignedBigInt(value: Long | number | undefined): bigint {
   if (value === undefined) return 0n;
   if (typeof value === 'number') return BigInt(value);
   return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
@@ -72,7 +73,7 @@ function toSignedBigInt(value: Long | number | undefined): bigint {
   return BigInt.asIntN(64, toUnsignedBigInt(value));
 }
 
-function fromWireValue(value: WireAnyValue | null | undefined): AnyValue {
+export function fromWireValue(value: WireAnyValue | null | undefined): AnyValue {
   // `value` names the oneof member that was set on the wire.
   switch (value?.value) {
     case 'stringValue':
@@ -94,7 +95,7 @@ function fromWireValue(value: WireAnyValue | null | undefined): AnyValue {
   }
 }
 
-function fromWireAttributes(attributes: WireKeyValue[] | undefined): KeyValue[] {
+export function fromWireAttributes(attributes: WireKeyValue[] | undefined): KeyValue[] {
   return (attributes ?? []).map((attribute) => ({ key: attribute.key ?? '', value: fromWireValue(attribute.value) }));
 }
 
@@ -153,14 +154,14 @@ export function decodeTracesProtobuf(bytes: Uint8Array): TracesData {
   };
 }
 
-function toWireValue(value: AnyValue): object {
+export function toWireValue(value: AnyValue): object {
   if ('intValue' in value) return { intValue: value.intValue.toString() };
   if ('arrayValue' in value) return { arrayValue: { values: value.arrayValue.values.map(toWireValue) } };
   if ('kvlistValue' in value) return { kvlistValue: { values: toWireAttributes(value.kvlistValue.values) } };
   return value;
 }
 
-function toWireAttributes(attributes: readonly KeyValue[]): object[] {
+export function toWireAttributes(attributes: readonly KeyValue[]): object[] {
   return attributes.map(({ key, value }) => ({ key, value: toWireValue(value) }));
 }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type Logger as ClickHouseLogger } from '@clickhouse/client';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 
@@ -8,10 +8,41 @@ export type { ClickHouseClient };
 
 // Settings on every query: UTC so DateTime64 text means the same everywhere,
 // and 64-bit integers quoted in JSON so nanosecond values keep their digits.
+// Synchronous inserts, because the clickhouse-local in chdb turns async_insert
+// on by default and the writer commits offsets on the insert's acknowledgement.
 const clickhouseSettings = {
   session_timezone: 'UTC',
   output_format_json_quote_64bit_integers: 1,
+  async_insert: 0,
 } as const;
+
+/**
+ * Sends the client's own log lines through the service logger as JSON. Its
+ * request errors go to debug, because each caller logs the failure it
+ * handles with the ids involved; the client's default logger would print a
+ * multi-line text block per failed request to the console.
+ */
+function clickHouseLogOptions(logger: Logger): { LoggerClass: new () => ClickHouseLogger; level: ClickHouseLogLevel } {
+  const clientLogger = logger.child({ component: 'clickhouse-client' });
+  class PinoClickHouseLogger implements ClickHouseLogger {
+    trace({ module, message }: { module: string; message: string }): void {
+      clientLogger.trace({ module }, message);
+    }
+    debug({ module, message }: { module: string; message: string }): void {
+      clientLogger.debug({ module }, message);
+    }
+    info({ module, message }: { module: string; message: string }): void {
+      clientLogger.info({ module }, message);
+    }
+    warn({ module, message, err }: { module: string; message: string; err?: Error }): void {
+      clientLogger.warn({ module, err }, message);
+    }
+    error({ module, message, err }: { module: string; message: string; err: Error }): void {
+      clientLogger.debug({ module, err }, message);
+    }
+  }
+  return { LoggerClass: PinoClickHouseLogger, level: ClickHouseLogLevel.WARN };
+}
 
 /**
  * Opens the configured ClickHouse: a server over HTTP when CLICKHOUSE_URL is
@@ -23,14 +54,15 @@ const clickhouseSettings = {
 export async function openClickHouse(config: Config, logger: Logger): Promise<ClickHouseClient> {
   const { url, user, password, database } = config.clickhouse;
   if (url !== null) {
-    const bootstrap = createClient({ url, username: user, password });
+    const log = clickHouseLogOptions(logger);
+    const bootstrap = createClient({ url, username: user, password, log });
     try {
       await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
     } finally {
       await bootstrap.close();
     }
     logger.info({ clickhouse: redactUrl(url), database }, 'connected to ClickHouse server');
-    return createClient({ url, username: user, password, database, clickhouse_settings: clickhouseSettings });
+    return createClient({ url, username: user, password, database, clickhouse_settings: clickhouseSettings, log });
   }
 
   const dataPath = path.join(config.dataDir, 'clickhouse');

@@ -57,10 +57,14 @@ export async function migrate(client: ClickHouseClient, logger: Logger): Promise
 }
 
 // Table and time column that each retention TTL applies to.
-const ttlColumns: Record<string, string> = {
+export const ttlColumns: Record<string, string> = {
   otel_traces: 'Timestamp',
   audit_events: 'StartTime',
   session_index: 'EndTime',
+  resource_access: 'StartTime',
+  trace_correlations: 'StartTime',
+  otel_logs: 'Timestamp',
+  audit_log_events: 'Timestamp',
 };
 
 /** Sets each table's TTL to RETENTION_DAYS, or removes it for 0. Runs only when the TTL differs. */

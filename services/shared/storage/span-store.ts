@@ -1,8 +1,11 @@
 import type { AuditEvent } from '../../../schemas/audit-event.ts';
+import { toAuditFactColumns } from './audit-facts-columns.ts';
 import type { TracesData } from '../../../schemas/otlp.ts';
-import { readString, toAttributeMap, toAttributeRecord } from '../otlp/attributes.ts';
+import { readString, toAttributeMap } from '../otlp/attributes.ts';
+import { DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES, toCappedAttributeRecord } from '../normalize/attribute-cap.ts';
 import { spanKey } from '../normalize/session.ts';
 import { toDateTime64Text, type ClickHouseClient } from './clickhouse.ts';
+import { toTraceCorrelationRows } from './trace-correlations.ts';
 
 // Names the OpenTelemetry Collector's ClickHouse exporter writes for span
 // kinds and status codes; Grafana's trace view reads these.
@@ -14,18 +17,29 @@ export interface SpanRows {
   otelTraces: Record<string, unknown>[];
   auditEvents: Record<string, unknown>[];
   sessionIndex: Record<string, unknown>[];
+  traceCorrelations: Record<string, unknown>[];
+  /** Log records, which travel and are inserted with the spans of the same batch. */
+  otelLogs: Record<string, unknown>[];
+  auditLogEvents: Record<string, unknown>[];
 }
 
 export function emptySpanRows(): SpanRows {
-  return { otelTraces: [], auditEvents: [], sessionIndex: [] };
+  return { otelTraces: [], auditEvents: [], sessionIndex: [], traceCorrelations: [], otelLogs: [], auditLogEvents: [] };
 }
 
+/** Spans and log records in the batch. */
 export function countRows(rows: SpanRows): number {
-  return rows.auditEvents.length;
+  return rows.auditEvents.length + rows.auditLogEvents.length;
 }
 
-function toOtelTraceRows(data: TracesData, sessionBySpan: Map<string, string>): Record<string, unknown>[] {
+function toOtelTraceRows(
+  data: TracesData,
+  sessionBySpan: Map<string, string>,
+  maxValueBytes: number,
+): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
+  const toAttributeRecord = (attributes: Parameters<typeof toCappedAttributeRecord>[0]) =>
+    toCappedAttributeRecord(attributes, maxValueBytes);
   for (const resourceSpans of data.resourceSpans) {
     const resourceAttributes = toAttributeRecord(resourceSpans.resource.attributes);
     const serviceName = readString(toAttributeMap(resourceSpans.resource.attributes), 'service.name') ?? '';
@@ -92,6 +106,15 @@ function toAuditEventRow(event: AuditEvent): Record<string, unknown> {
     InputTokens: event.inputTokens,
     OutputTokens: event.outputTokens,
     Convention: event.convention,
+    Conventions: event.conventions,
+    SpanKind: event.spanKind,
+    RequestedToolCallIds: event.requestedToolCalls.map((call) => call.id),
+    RequestedToolNames: event.requestedToolCalls.map((call) => call.name),
+    RpcRequestId: event.rpcRequestId,
+    LinkTraceIds: event.links.map((link) => link.traceId),
+    LinkSpanIds: event.links.map((link) => link.spanId),
+    TruncatedAttributes: event.truncatedAttributes,
+    ...toAuditFactColumns(event.facts),
   };
 }
 
@@ -112,6 +135,10 @@ function toSessionIndexRows(events: readonly AuditEvent[]): Record<string, unkno
     principals: Set<string>;
     tools: Set<string>;
     models: Set<string>;
+    resources: Set<string>;
+    approvalDecisions: Set<string>;
+    credentialTypes: Set<string>;
+    agentIds: Set<string>;
   }
   const entries = new Map<string, Entry>();
   for (const event of events) {
@@ -129,6 +156,10 @@ function toSessionIndexRows(events: readonly AuditEvent[]): Record<string, unkno
         principals: new Set(),
         tools: new Set(),
         models: new Set(),
+        resources: new Set(),
+        approvalDecisions: new Set(),
+        credentialTypes: new Set(),
+        agentIds: new Set(),
       };
       entries.set(key, entry);
     }
@@ -138,6 +169,10 @@ function toSessionIndexRows(events: readonly AuditEvent[]): Record<string, unkno
     addIfPresent(entry.principals, event.principalId);
     addIfPresent(entry.tools, event.toolName);
     addIfPresent(entry.models, event.model);
+    for (const resource of event.facts.data.resources) addIfPresent(entry.resources, resource);
+    for (const approval of event.facts.approvals) addIfPresent(entry.approvalDecisions, approval.decision);
+    addIfPresent(entry.credentialTypes, event.facts.authority.credentialType);
+    addIfPresent(entry.agentIds, event.agentId);
   }
   return [...entries.values()].map((entry) => ({
     SessionId: entry.sessionId,
@@ -150,16 +185,30 @@ function toSessionIndexRows(events: readonly AuditEvent[]): Record<string, unkno
     Principals: [...entry.principals],
     Tools: [...entry.tools],
     Models: [...entry.models],
+    Resources: [...entry.resources],
+    ApprovalDecisions: [...entry.approvalDecisions],
+    CredentialTypes: [...entry.credentialTypes],
+    AgentIds: [...entry.agentIds],
   }));
 }
 
-/** Builds the rows for validated trace data and its audit events. */
-export function buildSpanRows(data: TracesData, events: readonly AuditEvent[]): SpanRows {
+/**
+ * Builds the rows for validated trace data and its audit events. Attribute
+ * values longer than maxAttributeValueBytes are stored cut, with a mark.
+ */
+export function buildSpanRows(
+  data: TracesData,
+  events: readonly AuditEvent[],
+  maxAttributeValueBytes = DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES,
+): SpanRows {
   const sessionBySpan = new Map(events.map((event) => [spanKey(event.traceId, event.spanId), event.sessionId]));
   return {
-    otelTraces: toOtelTraceRows(data, sessionBySpan),
+    otelTraces: toOtelTraceRows(data, sessionBySpan, maxAttributeValueBytes),
     auditEvents: events.map(toAuditEventRow),
     sessionIndex: toSessionIndexRows(events),
+    traceCorrelations: toTraceCorrelationRows(events),
+    otelLogs: [],
+    auditLogEvents: [],
   };
 }
 
@@ -167,6 +216,9 @@ export function appendSpanRows(target: SpanRows, source: SpanRows): void {
   target.otelTraces.push(...source.otelTraces);
   target.auditEvents.push(...source.auditEvents);
   target.sessionIndex.push(...source.sessionIndex);
+  target.traceCorrelations.push(...source.traceCorrelations);
+  target.otelLogs.push(...source.otelLogs);
+  target.auditLogEvents.push(...source.auditLogEvents);
 }
 
 /**
@@ -176,8 +228,16 @@ export function appendSpanRows(target: SpanRows, source: SpanRows): void {
  * rows, and repeated session_index rows change no aggregate the readers take.
  */
 export async function insertSpanRows(client: ClickHouseClient, rows: SpanRows): Promise<void> {
-  if (rows.auditEvents.length === 0) return;
-  await client.insert({ table: 'otel_traces', values: rows.otelTraces, format: 'JSONEachRow' });
-  await client.insert({ table: 'audit_events', values: rows.auditEvents, format: 'JSONEachRow' });
-  await client.insert({ table: 'session_index', values: rows.sessionIndex, format: 'JSONEachRow' });
+  if (rows.auditEvents.length > 0) {
+    await client.insert({ table: 'otel_traces', values: rows.otelTraces, format: 'JSONEachRow' });
+    await client.insert({ table: 'audit_events', values: rows.auditEvents, format: 'JSONEachRow' });
+    await client.insert({ table: 'session_index', values: rows.sessionIndex, format: 'JSONEachRow' });
+  }
+  if (rows.traceCorrelations.length > 0) {
+    await client.insert({ table: 'trace_correlations', values: rows.traceCorrelations, format: 'JSONEachRow' });
+  }
+  if (rows.otelLogs.length > 0) {
+    await client.insert({ table: 'otel_logs', values: rows.otelLogs, format: 'JSONEachRow' });
+    await client.insert({ table: 'audit_log_events', values: rows.auditLogEvents, format: 'JSONEachRow' });
+  }
 }
