@@ -2,20 +2,20 @@ import http from 'node:http';
 import type { SessionPayload } from './session-payloads.ts';
 
 // Sends session payloads to the gateway the way OTLP exporters do, over
-// keep-alive connections, and records per request the latency to the answer.
+// keep-alive connections, and records per request the latency to the response.
 // 429 and 503 are retried after a short pause, as exporters retry them.
 
 export interface AcknowledgedSession {
   sessionId: string;
   spanCount: number;
-  /** performance.now() when the 2xx answer arrived. */
+  /** performance.now() when the 2xx response arrived. */
   acknowledgedAtMs: number;
 }
 
 export interface LoadResult {
   sessions: number;
   spansAcknowledged: number;
-  /** Milliseconds from sending a request to its 2xx answer, retries not included. */
+  /** Milliseconds from sending a request to its 2xx response, retries not included. */
   latenciesMs: number[];
   acknowledged: AcknowledgedSession[];
   responses: Record<string, number>;
@@ -96,7 +96,7 @@ export async function runClosedLoop(target: LoadTarget, concurrency: number, dur
   return result;
 }
 
-/** Starts `sessionsPerSecond` sessions a second for `durationMs`, whatever the answers take: a fixed offered rate. */
+/** Starts `sessionsPerSecond` sessions a second for `durationMs`, however long the responses take: a fixed offered rate. */
 export async function runOpenLoop(
   target: LoadTarget,
   sessionsPerSecond: number,

@@ -22,7 +22,7 @@ export const BenchOptionsSchema = z.object({
   fixedRateSeconds: positiveInt.default(30),
   /** Seconds of the burst at ten times the fixed rate. */
   burstSeconds: positiveInt.default(5),
-  /** Spans in the timeline table; the goals assume at least 10 million. */
+  /** Spans in the timeline table; the timeline goals are stated for 10 million. */
   timelineRows: positiveInt.default(10_000_000),
   /** Timeline requests per measured session size. */
   timelineQueries: positiveInt.default(30),
@@ -32,7 +32,7 @@ export const BenchOptionsSchema = z.object({
   directInsertSpans: positiveInt.default(100_000),
   /** Phases to skip, comma-separated: limits, clients, timeline. */
   skip: z.string().default(''),
-  /** Where the JSON result goes. */
+  /** Path of the JSON result. */
   out: z.string().default('bench/results/latest.json'),
 });
 

@@ -62,7 +62,7 @@ export interface MaxRateResult {
 
 /**
  * Sends as fast as `concurrency` requests in flight allow for `seconds`,
- * then waits until ClickHouse holds every acknowledged span.
+ * then waits until ClickHouse contains every acknowledged span.
  */
 export async function measureMaxRate(
   target: LoadTarget,

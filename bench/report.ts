@@ -24,7 +24,8 @@ export interface TableRow {
 export function renderTable(rows: readonly TableRow[]): string {
   const lines = ['| Figure | Value | Goal | Met |', '| --- | --- | --- | --- |'];
   for (const row of rows) {
-    const met = row.met === undefined ? '' : row.met ? 'yes' : 'no';
+    let met = '';
+    if (row.met !== undefined) met = row.met ? 'yes' : 'no';
     lines.push(`| ${row.figure} | ${row.value} | ${row.goal ?? ''} | ${met} |`);
   }
   return lines.join('\n');

@@ -7,7 +7,7 @@ import { startServiceProcess } from '../test/support/service-process.ts';
 import { percentile } from './report.ts';
 import { insertBackgroundSpans, insertTimelineSession, mergeTimelineTables, type TimelineSession } from './timeline-data.ts';
 
-// Timeline reads among millions of spans: the API process answers
+// Timeline reads among millions of spans: the API process serves
 // GET /v1/sessions/{id}/timeline for sessions of 100, 1,000 and 10,000
 // spans, and the repository's own queries are rerun through a client that
 // records ClickHouse's read_rows for each of them.

@@ -21,7 +21,7 @@ export function rejectReasonOfCode(code: ErrorCode): RequestRejectReason {
 }
 
 /**
- * What the gateway counts: metrics for Prometheus, and rejections logged as
+ * Counters of the gateway: metrics for Prometheus, and rejections logged as
  * periodic counts so that a client retrying in a loop or an outage of Kafka
  * does not write one log line per request.
  */

@@ -52,8 +52,30 @@ export class KafkaSpanSink implements SpanSink {
     this.#metrics = options.metrics;
   }
 
-  async write(data: TracesData, receivedAtUnixNano: bigint, identity: IngestIdentity): Promise<void> {
-    const messages = [...splitBySession(data)].map(([sessionId, sessionData]) => {
+  write(data: TracesData, receivedAtUnixNano: bigint, identity: IngestIdentity): Promise<void> {
+    const bySession = [...splitBySession(data)].map(([sessionId, sessionData]) => ({
+      sessionId,
+      value: encodeTracesProtobuf(sessionData),
+    }));
+    return this.#send(bySession, receivedAtUnixNano, identity, 'spans');
+  }
+
+  writeLogs(data: LogsData, receivedAtUnixNano: bigint, identity: IngestIdentity): Promise<void> {
+    const bySession = [...splitLogsBySession(data, receivedAtUnixNano)].map(([sessionId, sessionData]) => ({
+      sessionId,
+      value: encodeLogsProtobuf(sessionData),
+    }));
+    return this.#send(bySession, receivedAtUnixNano, identity, 'logs');
+  }
+
+  /** Sends one message per session with the envelope headers; any failure becomes `unavailable`. */
+  async #send(
+    bySession: { sessionId: string; value: Uint8Array }[],
+    receivedAtUnixNano: bigint,
+    identity: IngestIdentity,
+    signal: 'spans' | 'logs',
+  ): Promise<void> {
+    const messages = bySession.map(({ sessionId, value }) => {
       const headers: EnvelopeHeaders = {
         'audit.envelope-version': ENVELOPE_VERSION,
         'content-type': 'application/x-protobuf',
@@ -62,8 +84,9 @@ export class KafkaSpanSink implements SpanSink {
         'audit.tenant': identity.tenant,
         'audit.ingest-principal': identity.principal,
         'audit.ingest-agent': identity.agent,
+        ...(signal === 'logs' ? { 'audit.signal': 'logs' as const } : {}),
       };
-      return { key: sessionId, value: Buffer.from(encodeTracesProtobuf(sessionData)), headers };
+      return { key: sessionId, value: Buffer.from(value), headers };
     });
     const endTimer = this.#metrics.kafkaProduceDuration.startTimer();
     try {
@@ -71,36 +94,13 @@ export class KafkaSpanSink implements SpanSink {
       endTimer({ outcome: 'ok' });
     } catch (error) {
       endTimer({ outcome: 'error' });
-      throw new AuditError('unavailable', 'Kafka did not accept the spans; retry later', {
+      throw new AuditError('unavailable', `Kafka did not accept the ${signal === 'logs' ? 'log records' : 'spans'}; retry later`, {
         cause: error,
         context: { topic: this.#topic },
       });
     }
   }
 
-  async writeLogs(data: LogsData, receivedAtUnixNano: bigint, identity: IngestIdentity): Promise<void> {
-    const messages = [...splitLogsBySession(data, receivedAtUnixNano)].map(([sessionId, sessionData]) => {
-      const headers: EnvelopeHeaders = {
-        'audit.envelope-version': ENVELOPE_VERSION,
-        'content-type': 'application/x-protobuf',
-        'audit.session-id': sessionId,
-        'audit.received-at': receivedAtUnixNano.toString(),
-        'audit.tenant': identity.tenant,
-        'audit.ingest-principal': identity.principal,
-        'audit.ingest-agent': identity.agent,
-        'audit.signal': 'logs',
-      };
-      return { key: sessionId, value: Buffer.from(encodeLogsProtobuf(sessionData)), headers };
-    });
-    try {
-      await this.#producer.send({ topic: this.#topic, acks: -1, timeout: this.#timeoutMs, messages });
-    } catch (error) {
-      throw new AuditError('unavailable', 'Kafka did not accept the log records; retry later', {
-        cause: error,
-        context: { topic: this.#topic },
-      });
-    }
-  }
 }
 
 export interface DirectSpanSinkOptions {

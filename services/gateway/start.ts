@@ -41,7 +41,7 @@ export async function startGateway(
     });
     await producer.connect();
     sink = new KafkaSpanSink({ producer, topic: config.kafka.spansTopic, timeoutMs: config.kafka.produceTimeoutMs, metrics });
-    // ClickHouse is left out on purpose: Kafka holds the spans while it is down.
+    // ClickHouse is left out on purpose, because the spans wait in Kafka while it is down.
     readinessChecks = { kafka: checkKafka(kafka) };
     disconnect = () => producer.disconnect();
   } else {

@@ -109,9 +109,9 @@ export interface Config {
   /** Longest attribute value or log body stored, in UTF-8 bytes; longer ones are cut and marked. */
   maxStoredAttributeBytes: number;
   retryAfterSeconds: number;
-  /** Requests the gateway handles at once; more are answered 429. */
+  /** Requests the gateway handles at once; more get 429. */
   maxConcurrentRequests: number;
-  /** Inserts the embedded-mode gateway holds waiting for ClickHouse; more are answered 429. */
+  /** Inserts the embedded-mode gateway queues for ClickHouse; more get 429. */
   embeddedMaxQueuedInserts: number;
   writer: {
     maxBatchRows: number;

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 // Prometheus metrics of one process. Services started in the same process
 // share one registry, so each of their /metrics endpoints serves all of them.
 
-/** Why the gateway turned a request away. */
+/** Reason the gateway rejected a request. */
 export type RequestRejectReason =
   | 'overloaded'
   | 'unavailable'
@@ -14,7 +14,7 @@ export type RequestRejectReason =
   | 'unauthenticated'
   | 'rate_limited';
 
-/** Why spans the gateway decoded were not stored. */
+/** Reason decoded spans were not stored. */
 export type SpanRejectReason = 'invalid' | 'overloaded' | 'unavailable';
 
 const secondsBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -36,7 +36,7 @@ export function createMetrics() {
     }),
     gatewaySpansAccepted: new Counter({
       name: 'agent_audit_gateway_spans_accepted_total',
-      help: 'Spans the gateway wrote to Kafka, or inserted in embedded mode, before answering 2xx.',
+      help: 'Spans the gateway wrote to Kafka, or inserted in embedded mode, before responding 2xx.',
       registers,
     }),
     gatewaySpansRejected: new Counter({
@@ -47,7 +47,7 @@ export function createMetrics() {
     }),
     gatewayRequestsRejected: new Counter({
       name: 'agent_audit_gateway_requests_rejected_total',
-      help: 'OTLP requests answered with an error status, by reason.',
+      help: 'OTLP requests rejected with an error status, by reason.',
       labelNames: ['reason'] as const,
       registers,
     }),
@@ -92,7 +92,7 @@ export function createMetrics() {
     }),
     writerBufferedRows: new Gauge({
       name: 'agent_audit_writer_buffered_rows',
-      help: 'Spans the writer holds in memory: the batch being filled plus the batch being inserted.',
+      help: 'Spans the writer keeps in memory: the batch being filled plus the batch being inserted.',
       registers,
     }),
     writerConsumerLag: new Gauge({

@@ -9,7 +9,7 @@ export interface OpsRouteOptions {
 
 /**
  * Builds the routes every service serves for operators: GET /healthz (the
- * process runs), GET /readyz (its dependencies answer; 503 otherwise) and
+ * process runs), GET /readyz (its dependencies respond, else 503) and
  * GET /metrics in the Prometheus text format.
  */
 export function createOpsRouter({ metrics, readiness }: OpsRouteOptions): express.Router {

@@ -61,10 +61,10 @@ export function createReadiness(checks: Record<string, ReadinessCheck>): () => P
   };
 }
 
-/** Kafka is reachable when a broker answers a cluster description request. */
+/** Checks that a Kafka broker returns a cluster description. */
 export function checkKafka(kafka: Kafka): ReadinessCheck {
   return async () => {
-    // No retries: the probe reports the state now, and the prober asks again.
+    // No retries, because the probe reports the state now and the prober probes again.
     const admin = kafka.admin({ retry: { retries: 0 } });
     try {
       await admin.connect();
@@ -84,7 +84,7 @@ export function checkClickHouse(client: ClickHouseClient): ReadinessCheck {
   };
 }
 
-/** Migrations are applied when schema_migrations records every numbered file in schemas/migrations. */
+/** Checks that schema_migrations records every numbered file in schemas/migrations. */
 export function checkMigrations(client: ClickHouseClient): ReadinessCheck {
   const expected = readMigrations().map((migration) => migration.version);
   return async () => {

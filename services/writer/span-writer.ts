@@ -55,7 +55,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *
  * While an insert is failing, the next buffer stops growing at maxBatchRows
  * (plus the rows of the message that crossed it) and eachBatch waits for the
- * insert, so memory holds at most about two batches and the backlog stays in
+ * insert, so memory keeps at most about two batches and the backlog stays in
  * Kafka instead.
  */
 export class SpanWriter {

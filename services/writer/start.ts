@@ -65,7 +65,7 @@ export async function startWriter(
   });
   await writer.start();
 
-  // Failed lag queries end at once; the next tick asks again.
+  // Failed lag queries end at once, and the next tick queries again.
   const lagAdmin = kafka.admin({ retry: { retries: 0 } });
   await lagAdmin.connect();
   const lagReporter = startConsumerLagReporter({

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runToExit, sleep, stopChild, tailOf } from './child-process.ts';
 
 export interface ClickHouseHttpOptions {
   /** Data directory. Default: a fresh temporary directory, deleted on stop. */
@@ -61,7 +62,7 @@ export async function startClickHouseHttp(options: ClickHouseHttpOptions = {}): 
   try {
     await waitForSelectOne(url, server, startTimeoutMs, logFile);
   } catch (error) {
-    await stopChild(server);
+    await stopChild(server, stopGraceMs);
     await removeDataDir();
     throw error;
   }
@@ -79,7 +80,7 @@ export async function startClickHouseHttp(options: ClickHouseHttpOptions = {}): 
     stop() {
       stopped ??= (async () => {
         process.off('exit', killOnExit);
-        await stopChild(server);
+        await stopChild(server, stopGraceMs);
         await removeDataDir();
       })();
       return stopped;
@@ -125,32 +126,4 @@ async function findFreePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((closed) => server.close(closed));
   return port;
-}
-
-/** Resolves with the exit code, or -1 when the process was ended by a signal. */
-function runToExit(child: ChildProcess): Promise<number> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolveExit, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolveExit(code ?? -1));
-  });
-}
-
-/** Sends SIGTERM, then SIGKILL if the process is still running after the grace period. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = runToExit(child).catch(() => -1);
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function tailOf(file: string): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.trimEnd().split('\n').slice(-30).join('\n');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }

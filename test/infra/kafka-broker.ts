@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { runToExit, sleep, stopChild, tailOf } from './child-process.ts';
 
 /**
  * Kafka release used by the native broker and by the container image.
@@ -56,7 +57,7 @@ export interface KafkaBroker {
    * that a fault test can take Kafka away and bring it back with resume().
    */
   halt(): Promise<void>;
-  /** Starts the broker again on the same ports and data after halt(), and resolves once it answers. */
+  /** Starts the broker again on the same ports and data after halt(), and resolves once it responds. */
   resume(): Promise<void>;
   /** Stops the broker and deletes its data. Safe to call twice. */
   stop(): Promise<void>;
@@ -121,7 +122,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     broker = spawnBroker(logFd);
     await waitForBroker(brokers, broker, startTimeoutMs, logFile);
   } catch (error) {
-    if (broker) await stopChild(broker);
+    if (broker) await stopBroker(broker);
     await rm(workDir, { recursive: true, force: true });
     throw error;
   } finally {
@@ -143,7 +144,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
       return running.pid ?? -1;
     },
     async halt() {
-      await stopChild(running);
+      await stopBroker(running);
     },
     async resume() {
       if (running.exitCode === null && running.signalCode === null) throw new Error('Kafka broker is still running; call halt() first');
@@ -158,7 +159,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     stop() {
       stopped ??= (async () => {
         process.off('exit', killOnExit);
-        await stopChild(running);
+        await stopBroker(running);
         // A JVM ended by SIGKILL may have left a partial archive.
         await publishArchive(brokerArchive, running.signalCode !== 'SIGKILL');
         await rm(workDir, { recursive: true, force: true });
@@ -357,36 +358,12 @@ function listenOnFreePort(server: Server): Promise<number> {
     server.listen(0, '127.0.0.1', () => resolvePort((server.address() as AddressInfo).port));
   });
 }
-
-/** Resolves with the exit code, or -1 when the process was ended by a signal. */
-function runToExit(child: ChildProcess): Promise<number> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolveExit, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolveExit(code ?? -1));
-  });
-}
-
-/** Sends SIGTERM, then SIGKILL if the process is still running after the grace period. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = runToExit(child).catch(() => -1);
-  child.kill('SIGTERM');
+/** Stops a broker process, giving one that writes its class-data archive at exit longer. */
+function stopBroker(child: ChildProcess): Promise<void> {
   const graceMs = child.spawnargs.some((arg) => arg.startsWith(ARCHIVE_AT_EXIT_OPTION)) ? archiveStopGraceMs : stopGraceMs;
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function tailOf(file: string): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return lastLines(text, 30);
+  return stopChild(child, graceMs);
 }
 
 function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
 }

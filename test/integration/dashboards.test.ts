@@ -38,11 +38,8 @@ beforeAll(async () => {
     { what: 'the example session in audit_events' },
   );
 
-  late = { ...agentSession({ sessionId: `late-${Date.now()}`, startMs: Date.now() - 30_000 }), sessionId: '' };
-  late.sessionId = `late-${late.traceId.slice(0, 8)}`;
-  late.root.attributes = late.root.attributes.map((attribute) =>
-    attribute.key === 'gen_ai.conversation.id' ? { key: attribute.key, value: { stringValue: late.sessionId } } : attribute,
-  );
+  const lateSessionId = `late-${Date.now()}`;
+  late = { ...agentSession({ sessionId: lateSessionId, startMs: Date.now() - 30_000 }), sessionId: lateSessionId };
   await postSpans([late.chat, late.tool]);
   await waitFor(
     async () => ((await countRows(pipeline.clickhouse, 'SELECT count() AS count FROM audit_events WHERE TraceId = {traceId:String}', { traceId: late.traceId })) === 2 ? true : undefined),

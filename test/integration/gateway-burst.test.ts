@@ -7,9 +7,9 @@ import { createIngestHeaders, startSpanLoad } from '../support/span-load.ts';
 // A burst of ten times the sustained rate against a gateway in a child
 // process, so that its peak memory can be read from /proc. The writer runs here.
 
-// A sustained rate the gateway takes with room to spare on a 2-core machine
-// that also runs the writer, Kafka and ClickHouse; ten times it is more than
-// the gateway can take, so requests pile up past its concurrency limit.
+// The gateway takes the sustained rate with room to spare on a 2-core
+// machine that also runs the writer, Kafka and ClickHouse. Ten times that
+// rate is more than it can take, so requests pile up past its limit.
 const maxConcurrentRequests = 4;
 const sustainedRate = 10;
 const burstSessions = 300;

@@ -44,7 +44,7 @@ interface SlowRequest {
 
 /**
  * Opens a POST that sends only half of its body. It resolves once the
- * gateway has read the headers and answered `100 Continue`, so the request
+ * gateway has read the headers and sent `100 Continue`, so the request
  * is in flight inside the gateway from then on.
  */
 function openSlowRequest(port: number, body: Uint8Array, headers: Record<string, string>): Promise<SlowRequest> {

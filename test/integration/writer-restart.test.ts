@@ -60,7 +60,7 @@ describe('writer restart', () => {
     const acknowledgedAtKill = load.stats.spansAcknowledged;
     const storedAtKill = await countRows(pipeline.clickhouse, 'SELECT count() AS count FROM audit_events FINAL');
 
-    // The gateway keeps acknowledging while no writer runs; Kafka holds the spans.
+    // The gateway keeps acknowledging while no writer runs, and the spans wait in Kafka.
     await waitFor(async () => (load.stats.spansAcknowledged >= acknowledgedAtKill + 400 ? true : undefined), {
       what: 'spans acknowledged while no writer runs',
     });

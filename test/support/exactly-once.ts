@@ -7,7 +7,7 @@ import { spanKey, type SpanLoadStats } from './span-load.ts';
 // span the gateway acknowledged is readable, and readers see it once.
 
 export interface StoredSpans {
-  /** `traceId/spanId` of every span a reader sees, from audit_events with FINAL. */
+  /** `traceId/spanId` of every span a reader gets, from audit_events with FINAL. */
   keys: Set<string>;
   /** Rows audit_events returns with FINAL: what the timeline API reads. */
   auditEventRows: number;
@@ -38,7 +38,7 @@ export function findMissing(acknowledged: Set<string>, stored: Set<string>): str
 }
 
 /**
- * Waits until ClickHouse holds as many spans as the load had acknowledged,
+ * Waits until ClickHouse contains as many spans as the load had acknowledged,
  * then checks that the load got every span acknowledged, that each
  * acknowledged span is stored, and that readers see each exactly once.
  */
@@ -64,7 +64,7 @@ export async function expectAcknowledgedSpansStoredOnce(
   return stored;
 }
 
-/** One line with the counts of a fault test, for the test log. */
+/** Formats the counts of a fault test as one line for the test log. */
 export function describeCounts(name: string, stats: SpanLoadStats, stored: StoredSpans): string {
   return `[${name}] sent=${stats.spansSent} acknowledged=${stats.spansAcknowledged} readable=${stored.auditEventRows} `
     + `responses=${JSON.stringify(stats.responses)}`;

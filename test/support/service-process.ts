@@ -32,7 +32,11 @@ export async function startServiceProcess(env: Record<string, string | undefined
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ports: ServiceProcess['ports'] = {};
+  // The last log lines go into the error when the process exits before it listens.
+  const recentLines: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    recentLines.push(line);
+    if (recentLines.length > 20) recentLines.shift();
     let entry: { msg?: string; port?: number };
     try {
       entry = JSON.parse(line) as typeof entry;
@@ -54,13 +58,16 @@ export async function startServiceProcess(env: Record<string, string | undefined
   const awaited = env['KAFKA_BROKERS'] ? expected : expected.filter((name) => name !== 'writer');
   let exitCode: number | string | undefined;
   void exited.then((code) => (exitCode = code));
-  await waitFor(
+  const outcome = await waitFor(
     async () => {
-      if (exitCode !== undefined) throw new Error(`service process exited with ${exitCode} before it listened`);
-      return awaited.every((name) => ports[name] !== undefined) ? true : undefined;
+      if (exitCode !== undefined) return 'exited';
+      return awaited.every((name) => ports[name] !== undefined) ? 'listening' : undefined;
     },
     { timeoutMs: 60_000, what: `ports of ${awaited.join(', ')}` },
   );
+  if (outcome === 'exited') {
+    throw new Error(`service process exited with ${exitCode} before it listened; its last log lines:\n${recentLines.join('\n')}`);
+  }
 
   return {
     child,

@@ -6,7 +6,7 @@ import { newTraceId, span, tracesData } from './otlp-builders.ts';
 
 // A load generator for fault tests that behaves like an OTLP exporter: it
 // sends one agent session per request and retries 429, 503 and network
-// errors with the same spans until the gateway answers 2xx. It counts every
+// errors with the same spans until the gateway responds 2xx. It counts every
 // span it sent and every span the gateway acknowledged, by id, so a test can
 // compare them with what ClickHouse holds at the end.
 
@@ -15,9 +15,9 @@ export interface SpanLoadOptions {
   gatewayUrl: () => string;
   requestsPerSecond: number;
   spansPerRequest: number;
-  /** Sessions waiting for an answer or a retry at once; a tick that finds this many starts none and drops its share. */
+  /** Sessions waiting for a response or a retry at once; a tick that finds this many starts none and drops its share. */
   maxOutstanding: number;
-  /** Longest wait before a retry, whatever Retry-After asks, so that tests do not sit idle. */
+  /** Longest wait before a retry, whatever Retry-After requests, so that tests do not sit idle. */
   maxRetryDelayMs?: number;
   /** Sessions after which the load stops starting new ones, so that a load never runs without bound. */
   maxSessions?: number;
@@ -31,11 +31,11 @@ export interface SpanLoadStats {
   spansAcknowledged: number;
   /** `traceId/spanId` of every acknowledged span. */
   acknowledgedKeys: Set<string>;
-  /** Answers by HTTP status, and `network` for requests that got none. */
+  /** Responses by HTTP status, and `network` for requests that got none. */
   responses: Record<string, number>;
-  /** 429 and 503 answers that carried no Retry-After header. */
+  /** 429 and 503 responses that carried no Retry-After header. */
   retryAfterMissing: number;
-  /** Other answers, which no fault should cause; at most 10 kept. */
+  /** Other responses, which no fault should cause; at most 10 kept. */
   unexpected: string[];
 }
 
@@ -57,7 +57,7 @@ export function spanKey(traceId: string, spanId: string): string {
   return `${traceId}/${spanId}`;
 }
 
-/** One session of an agent: invoke_agent with model requests and tool calls alternating under it. */
+/** Builds one agent session: invoke_agent with model requests and tool calls alternating under it. */
 export function buildLoadSession(spanCount: number, label: string): Span[] {
   const traceId = newTraceId();
   const startMs = Date.now() - 60_000;
@@ -131,7 +131,7 @@ export function startSpanLoad(options: SpanLoadOptions): SpanLoad {
           if (retryAfter === null) stats.retryAfterMissing += 1;
           delayMs = Math.min(Number(retryAfter ?? 1) * 1000, maxRetryDelayMs);
         } else {
-          // Retrying cannot help; the test fails on the unexpected answer.
+          // Retrying cannot help, so the test fails on the unexpected response.
           if (stats.unexpected.length < 10) stats.unexpected.push(`HTTP ${response.status}`);
           return;
         }

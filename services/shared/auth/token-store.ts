@@ -194,9 +194,9 @@ export class TokenCache {
 
   /**
    * Reloads the tokens, at most one attempt a second. While ClickHouse cannot
-   * be reached the tokens loaded before stay in use, so the gateway keeps
-   * taking spans into Kafka during a ClickHouse outage; before any load
-   * succeeded the lookup fails as unavailable (503 with Retry-After).
+   * be reached, the tokens loaded before stay in use, so the gateway keeps
+   * taking spans into Kafka during a ClickHouse outage. Before the first
+   * successful load, the lookup fails as unavailable (503 with Retry-After).
    */
   async #refresh(): Promise<void> {
     if (this.#loading === null && performance.now() - this.#attemptedAtMs < 1_000) return;

@@ -19,7 +19,7 @@ const clickhouseSettings = {
 /**
  * Sends the client's own log lines through the service logger as JSON. Its
  * request errors go to debug, because each caller logs the failure it
- * handles with the ids involved; the client's default logger would print a
+ * handles with the ids involved. The client's default logger would print a
  * multi-line text block per failed request to the console.
  */
 function clickHouseLogOptions(logger: Logger): { LoggerClass: new () => ClickHouseLogger; level: ClickHouseLogLevel } {
