@@ -109,7 +109,9 @@ export interface FixedRateResult {
 /**
  * Offers a fixed rate and measures, per request, the latency to the 2xx, and
  * for a sample of sessions the time from the 2xx until the timeline API
- * returns all of their spans, polled every 50 ms.
+ * returns all of their spans, polled every 100 ms. At most two sessions are
+ * polled at once, because each poll is a full timeline request and more
+ * pollers would take the CPU the pipeline is being measured on.
  */
 export async function measureFixedRate(
   target: LoadTarget,
@@ -118,8 +120,8 @@ export async function measureFixedRate(
   sessionsPerSecond: number,
   seconds: number,
 ): Promise<FixedRateResult> {
-  const pollIntervalMs = 50;
-  const maxPollers = 20;
+  const pollIntervalMs = 100;
+  const maxPollers = 2;
   const sampleEvery = Math.max(1, Math.floor((sessionsPerSecond * seconds) / 300));
   const freshness: number[] = [];
   let neverReadable = 0;

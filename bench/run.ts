@@ -128,16 +128,23 @@ try {
   }
 
   let timeline: TimelineResult | null = null;
+  let timelineError: string | null = null;
   if (!skipped.has('timeline')) {
     log(`timeline: generating ${options.timelineRows.toLocaleString('en-US')} spans inside ClickHouse`);
-    timeline = await measureTimeline({
-      clickhouseUrl: clickhouseServer.url,
-      database: 'bench_timeline',
-      tenant,
-      tableSpans: options.timelineRows,
-      queries: options.timelineQueries,
-      serviceEnv,
-    });
+    try {
+      timeline = await measureTimeline({
+        clickhouseUrl: clickhouseServer.url,
+        database: 'bench_timeline',
+        tenant,
+        tableSpans: options.timelineRows,
+        queries: options.timelineQueries,
+        serviceEnv,
+      });
+    } catch (error) {
+      // The figures measured so far are still written, with the failure beside them.
+      timelineError = error instanceof Error ? error.message : String(error);
+      log(`timeline phase failed: ${timelineError}`);
+    }
   }
 
   const result = {
@@ -165,6 +172,7 @@ try {
     },
     kafkaClients: clients,
     timeline,
+    timelineError,
   };
   await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(result, null, 2)}\n`);
@@ -217,7 +225,7 @@ function summarize(result: {
   rows.push(
     { figure: `Ingest latency p50 / p99 at ${round(fixedRate.sessionsPerSecond)} sessions/s`, value: `${round(fixedRate.ingestLatencyMs.p50)} / ${round(fixedRate.ingestLatencyMs.p99)} ms` },
     {
-      figure: 'Freshness p50 / p99 (acknowledged to readable in the API)',
+      figure: 'Freshness p50 / p99 (acknowledged to readable in the API, polled every 100 ms)',
       value: `${Math.round(fixedRate.freshnessMs.p50)} / ${Math.round(fixedRate.freshnessMs.p99)} ms (${fixedRate.freshnessMs.samples} sessions)`,
       goal: 'p99 < 2000 ms',
       met: fixedRate.freshnessMs.p99 < 2000 && fixedRate.freshnessMs.neverReadable === 0,
