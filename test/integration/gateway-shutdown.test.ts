@@ -85,7 +85,9 @@ function refusesConnections(port: number): Promise<boolean> {
 }
 
 describe('gateway SIGTERM', () => {
-  it('finishes requests in flight, exits 0 and loses nothing', async () => {
+  // Two gateway starts, two load phases and a final read: on a loaded 2-core
+  // machine this takes longer than the default test timeout.
+  it('finishes requests in flight, exits 0 and loses nothing', { timeout: 150_000 }, async () => {
     let gateway = await startGatewayProcess();
     let gatewayUrl = `http://127.0.0.1:${gateway.ports.gateway}`;
     const headers = await createIngestHeaders(pipeline.clickhouse);
