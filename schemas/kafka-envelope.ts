@@ -31,7 +31,7 @@ export const EnvelopeHeadersSchema = z.object({
 
 export type EnvelopeHeaders = z.infer<typeof EnvelopeHeadersSchema>;
 
-// The dead-letter topic holds the original bytes of a message that could not
+// The dead-letter topic contains the original bytes of a message that could not
 // be decoded, with these headers added.
 export const DeadLetterHeadersSchema = z.object({
   'audit.dead-letter.reason': z.string(),

@@ -18,7 +18,7 @@ import type { LogsData } from '../../schemas/otlp-logs.ts';
 import { splitBySession } from './split-by-session.ts';
 import { splitLogsBySession } from './split-logs-by-session.ts';
 
-/** Where the gateway puts accepted spans. `write` resolves only once they are durable. */
+/** The destination of accepted spans. `write` resolves only once they are durable. */
 export interface SpanSink {
   write(data: TracesData, receivedAtUnixNano: bigint, identity: IngestIdentity): Promise<void>;
   /** Stores log records; resolves only once they are durable. A sink without it takes no logs. */
@@ -36,7 +36,7 @@ export interface KafkaSpanSinkOptions {
  * Writes one Kafka message per session, keyed by session id. The producer is
  * idempotent and waits for all in-sync replicas, so a resolved write is in
  * Kafka for good; any failure becomes `unavailable`, which the gateway
- * answers with 503 and Retry-After so that exporters retry. The gateway logs
+ * returns as 503 with Retry-After so that exporters retry. The gateway logs
  * failures as periodic counts with the last cause.
  */
 export class KafkaSpanSink implements SpanSink {

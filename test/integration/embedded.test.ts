@@ -91,7 +91,7 @@ describe('embedded mode', () => {
       headers: { 'Content-Type': 'application/x-protobuf', ...ingestHeaders },
       body: encodeTracesProtobuf(tracesData(session.spans)),
     });
-    // No polling: the insert finished before the gateway answered.
+    // No polling: the insert finished before the gateway responded.
     const timeline = await readJson(await fetch(`http://127.0.0.1:${ports.api}/v1/sessions/${sessionId}/timeline`, { headers: apiHeaders }));
 
     expect(response.status).toBe(200);

@@ -51,7 +51,7 @@ function scopeFindings(step: FindingStep, policy: Policy): Finding[] {
   return [];
 }
 
-/** Returns the principal on whose behalf the session began: that of its earliest step naming one. */
+/** Returns the principal on whose behalf the session began, taken from its earliest step that names one. */
 function initiatingPrincipal(steps: readonly FindingStep[]): string | null {
   return steps.find((step) => step.authority.principal)?.authority.principal ?? null;
 }

@@ -9,7 +9,7 @@ import type { AnyValue } from '../../../schemas/otlp.ts';
 import { readString, toJsonNative, type AttributeMap } from '../otlp/attributes.ts';
 
 // Authority, data and approval facts of one span: the audit attribute
-// convention first, then what the public conventions already say (user.id,
+// convention first, then what the public conventions already record (user.id,
 // db.*, url.*, file.*, aws.s3.*, mcp.resource.uri, AI SDK tool approvals).
 
 function nativeValue(value: AnyValue | undefined): unknown {

@@ -20,7 +20,7 @@ export class OtlpJsonError extends Error {
 
 // A JSON number above 2^53 loses digits in JSON.parse unless the reviver
 // reads its source text (Node 22 and later pass it as context.source). The
-// reviver slows parsing, so it runs only when the body holds such a number.
+// reviver slows parsing, so it runs only when the body contains such a number.
 const unquotedLongNumber = /[:[,]\s*-?\d{16,}/;
 
 export function parseJsonKeepingLargeIntegers(text: string): unknown {
@@ -83,7 +83,7 @@ export function fromJsonAttributes(attributes: JsonKeyValue[] | undefined): KeyV
 
 const hexPattern = /^[0-9a-fA-F]*$/;
 
-/** Lowercases a hex id; says why when the id is not hex (base64 is the usual mistake). */
+/** Lowercases a hex id, or returns the problem when it is not hex (base64 is the usual mistake). */
 export function readJsonId(value: string | undefined, field: string): { id: string } | { problem: string } {
   if (value === undefined || value === '') return { id: '' };
   if (!hexPattern.test(value)) {

@@ -56,7 +56,8 @@ export async function migrate(client: ClickHouseClient, logger: Logger): Promise
   return newlyApplied;
 }
 
-// Table and time column that each retention TTL applies to.
+// Table and time column that each retention TTL applies to (see
+// retention/tenant-retention.ts, which writes the TTL rules).
 export const ttlColumns: Record<string, string> = {
   otel_traces: 'Timestamp',
   audit_events: 'StartTime',
@@ -66,28 +67,3 @@ export const ttlColumns: Record<string, string> = {
   otel_logs: 'Timestamp',
   audit_log_events: 'Timestamp',
 };
-
-/** Sets each table's TTL to RETENTION_DAYS, or removes it for 0. Runs only when the TTL differs. */
-export async function applyRetention(client: ClickHouseClient, retentionDays: number, logger: Logger): Promise<void> {
-  const result = await client.query({
-    query: `SELECT name, engine_full FROM system.tables
-            WHERE database = currentDatabase() AND name IN {tables:Array(String)}`,
-    query_params: { tables: Object.keys(ttlColumns) },
-    format: 'JSONEachRow',
-  });
-  const engines = new Map((await result.json<{ name: string; engine_full: string }>()).map((row) => [row.name, row.engine_full]));
-
-  for (const [table, column] of Object.entries(ttlColumns)) {
-    const engine = engines.get(table) ?? '';
-    const current = /TTL toDateTime\(\w+\) \+ toIntervalDay\((\d+)\)/.exec(engine)?.[1];
-    if (retentionDays === 0 && current !== undefined) {
-      await client.command({ query: `ALTER TABLE ${table} REMOVE TTL` });
-      logger.info({ table }, 'removed retention TTL');
-    } else if (retentionDays > 0 && current !== String(retentionDays)) {
-      await client.command({
-        query: `ALTER TABLE ${table} MODIFY TTL toDateTime(${column}) + INTERVAL ${retentionDays} DAY`,
-      });
-      logger.info({ table, retentionDays }, 'set retention TTL');
-    }
-  }
-}
