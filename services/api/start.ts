@@ -57,7 +57,7 @@ export async function startApi(
   return {
     port,
     async stop() {
-      await closeServer(server);
+      await closeServer(server, config.shutdownGraceMs);
       logger.info('API stopped');
     },
   };

@@ -187,7 +187,7 @@ export function buildTimeline(spanEvents: readonly AuditEvent[], logEvents: read
 
       const isAgent = event.kind === 'agent' && (event.agentName !== '' || event.agentId !== '');
       const agentAncestor = isAgent ? event : frame.agentAncestor;
-      const ordered = [...(children.get(key) ?? [])].sort((a, b) => compareShifted(a, b, shiftNs, event));
+      const ordered = [...(children.get(key) ?? [])].sort((a, b) => compareShifted(a, b, shiftNs, event, links));
       const childFrames: Frame[] = [];
       let previousAgent: AuditEvent | null = null;
       for (const child of ordered) {
@@ -205,13 +205,19 @@ export function buildTimeline(spanEvents: readonly AuditEvent[], logEvents: read
       for (const child of childFrames.reverse()) stack.push(child);
     }
   };
-  for (const root of roots.sort((a, b) => compareShifted(a, b, 0n, null))) walk(root);
+  for (const root of roots.sort((a, b) => compareShifted(a, b, 0n, null, links))) walk(root);
   // Spans whose parent links form a cycle have no root; show them rather than drop them.
-  for (const event of [...byKey.values()].sort((a, b) => compareShifted(a, b, 0n, null))) walk(event);
+  for (const event of [...byKey.values()].sort((a, b) => compareShifted(a, b, 0n, null, links))) walk(event);
   return steps;
 }
 
-function compareShifted(a: AuditEvent, b: AuditEvent, shiftNs: bigint, parent: AuditEvent | null): number {
+function compareShifted(
+  a: AuditEvent,
+  b: AuditEvent,
+  shiftNs: bigint,
+  parent: AuditEvent | null,
+  links: ToolCallLinks,
+): number {
   const floor = parent === null ? null : parent.startTimeUnixNano + shiftNs;
   const startOf = (event: AuditEvent) => {
     const shifted = event.startTimeUnixNano + shiftNs;
@@ -221,8 +227,11 @@ function compareShifted(a: AuditEvent, b: AuditEvent, shiftNs: bigint, parent: A
   const bStart = startOf(b);
   if (aStart !== bStart) return aStart < bStart ? -1 : 1;
   if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
-  // SDKs that keep millisecond times give sequential siblings the same
-  // start; the one that ended first most likely ran first.
+  // SDKs that keep millisecond start times give sequential siblings the same
+  // start. A model request comes before the tool call it requested, whatever
+  // their durations. Otherwise the one that ended first most likely ran first.
+  if (links.requesterByToolStep.get(eventKey(b)) === a) return -1;
+  if (links.requesterByToolStep.get(eventKey(a)) === b) return 1;
   if (a.endTimeUnixNano !== b.endTimeUnixNano) return a.endTimeUnixNano < b.endTimeUnixNano ? -1 : 1;
   if (a.spanId === b.spanId) return 0;
   return a.spanId < b.spanId ? -1 : 1;

@@ -45,6 +45,7 @@ export const ConfigSchema = z
     MAX_REQUEST_BODY_BYTES: positiveInt.default(64 * 1024 * 1024),
     MAX_STORED_ATTRIBUTE_BYTES: positiveInt.default(65_536),
     RETRY_AFTER_SECONDS: positiveInt.default(5),
+    SHUTDOWN_GRACE_MS: positiveInt.default(25_000),
     GATEWAY_MAX_CONCURRENT_REQUESTS: positiveInt.default(256),
     EMBEDDED_MAX_QUEUED_INSERTS: positiveInt.default(32),
     WRITER_MAX_BATCH_ROWS: positiveInt.default(10_000),
@@ -109,6 +110,8 @@ export interface Config {
   /** Longest attribute value or log body stored, in UTF-8 bytes; longer ones are cut and marked. */
   maxStoredAttributeBytes: number;
   retryAfterSeconds: number;
+  /** Maximum time a stopping service waits for HTTP requests in flight before it cuts their connections. */
+  shutdownGraceMs: number;
   /** Requests the gateway handles at once; more get 429. */
   maxConcurrentRequests: number;
   /** Inserts the embedded-mode gateway queues for ClickHouse; more get 429. */
@@ -172,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRequestBodyBytes: values.MAX_REQUEST_BODY_BYTES,
     maxStoredAttributeBytes: values.MAX_STORED_ATTRIBUTE_BYTES,
     retryAfterSeconds: values.RETRY_AFTER_SECONDS,
+    shutdownGraceMs: values.SHUTDOWN_GRACE_MS,
     maxConcurrentRequests: values.GATEWAY_MAX_CONCURRENT_REQUESTS,
     embeddedMaxQueuedInserts: values.EMBEDDED_MAX_QUEUED_INSERTS,
     writer: {

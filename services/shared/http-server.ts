@@ -7,8 +7,21 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+const closingServers = new WeakSet<http.Server>();
+
 export function listen(app: RequestListener, host: string, port: number): Promise<http.Server> {
-  const server = http.createServer(app);
+  const server = http.createServer((request, response) => {
+    // close() only stops new connections. A client that keeps its keep-alive
+    // connections busy would hold a closing server open for ever, so from
+    // then on each response also closes its connection.
+    if (closingServers.has(server)) response.setHeader('Connection', 'close');
+    // A request that began before close() keeps its connection open after
+    // its response; closing idle connections again then lets close() finish.
+    response.once('finish', () => {
+      if (closingServers.has(server)) setImmediate(() => server.closeIdleConnections());
+    });
+    app(request, response);
+  });
   // OTLP exporters keep connections open; a short keep-alive lets shutdown finish.
   server.keepAliveTimeout = 5_000;
   return new Promise((resolve, reject) => {
@@ -20,10 +33,21 @@ export function listen(app: RequestListener, host: string, port: number): Promis
   });
 }
 
-/** Stops accepting connections, lets requests in flight finish, and closes idle keep-alive sockets. */
-export function closeServer(server: http.Server): Promise<void> {
+/**
+ * Stops accepting connections, lets requests in flight finish, and closes
+ * each connection once it is idle. Connections still open after `graceMs`
+ * are cut, so a client that never finishes its request cannot stop shutdown;
+ * it gets no answer and retries, which the dedup absorbs.
+ */
+export function closeServer(server: http.Server, graceMs: number): Promise<void> {
+  closingServers.add(server);
   return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
+    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close((error) => {
+      clearTimeout(deadline);
+      if (error) reject(error);
+      else resolve();
+    });
     server.closeIdleConnections();
   });
 }

@@ -41,8 +41,11 @@ export interface SpanLoadStats {
 
 export interface SpanLoad {
   stats: SpanLoadStats;
-  /** Changes the rate of new sessions and, when given, the limit of outstanding ones, for a burst. */
-  setRate(requestsPerSecond: number, maxOutstanding?: number): void;
+  /**
+   * Changes the rate of new sessions and, when given, the limit of outstanding
+   * ones and how often a group of them starts at once, for a burst.
+   */
+  setRate(requestsPerSecond: number, maxOutstanding?: number, groupIntervalMs?: number): void;
   /** Starts no new session and resolves once every started session is acknowledged or `drainTimeoutMs` passed. */
   stop(drainTimeoutMs?: number): Promise<SpanLoadStats>;
 }
@@ -142,15 +145,21 @@ export function startSpanLoad(options: SpanLoadOptions): SpanLoad {
     }
   };
 
-  // Sessions start in groups every tick, so a high rate arrives in bursts
-  // the way many exporters flushing at once do.
+  // Sessions start in groups, so a high rate arrives in bursts the way many
+  // exporters flushing at once do. The rate follows the clock rather than the
+  // timer's ticks, so a loaded machine that runs the timer late still sends
+  // at the requested rate, in larger groups.
   const tickMs = 20;
   let rate = options.requestsPerSecond;
   let maxOutstanding = options.maxOutstanding;
+  let groupIntervalMs = tickMs;
+  let lastGroupAt = Date.now();
   let credit = 0;
   const timer = setInterval(() => {
-    if (stopping) return;
-    credit += (rate * tickMs) / 1000;
+    const now = Date.now();
+    if (stopping || now - lastGroupAt < groupIntervalMs) return;
+    credit += (rate * (now - lastGroupAt)) / 1000;
+    lastGroupAt = now;
     while (credit >= 1) {
       credit -= 1;
       const atLimit = outstanding.size >= maxOutstanding
@@ -170,9 +179,10 @@ export function startSpanLoad(options: SpanLoadOptions): SpanLoad {
 
   return {
     stats,
-    setRate(requestsPerSecond, newMaxOutstanding) {
+    setRate(requestsPerSecond, newMaxOutstanding, newGroupIntervalMs) {
       rate = requestsPerSecond;
       if (newMaxOutstanding !== undefined) maxOutstanding = newMaxOutstanding;
+      groupIntervalMs = newGroupIntervalMs ?? tickMs;
     },
     async stop(drainTimeoutMs = 60_000) {
       stopping = true;

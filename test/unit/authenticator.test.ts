@@ -62,7 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await closeServer(server);
+  await closeServer(server, 1_000);
 });
 
 function sign(claims: Record<string, unknown>, options: { key?: KeyLike; audience?: string; expiresIn?: string } = {}): Promise<string> {

@@ -55,7 +55,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await closeServer(server);
+  await closeServer(server, 1_000);
 });
 
 beforeEach(() => {

@@ -60,7 +60,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await closeServer(server);
+  await closeServer(server, 1_000);
 });
 
 beforeEach(() => {
@@ -201,7 +201,7 @@ describe('gateway credentials', () => {
       expect(statuses).toEqual([200, 200, 429]);
       expect(last.message).toBe('this credential is over its request rate limit; retry later');
     } finally {
-      await closeServer(limited.server);
+      await closeServer(limited.server, 1_000);
     }
   });
 });

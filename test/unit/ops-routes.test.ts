@@ -15,7 +15,7 @@ import { createReadiness, type ReadinessCheck } from '../../services/shared/read
 let server: Server | undefined;
 
 afterEach(async () => {
-  if (server) await closeServer(server);
+  if (server) await closeServer(server, 1_000);
   server = undefined;
 });
 

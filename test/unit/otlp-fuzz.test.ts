@@ -190,7 +190,7 @@ describe('gateway under fuzzing', { timeout: fuzzTimeoutMs }, () => {
   });
 
   afterAll(async () => {
-    await closeServer(server);
+    await closeServer(server, 1_000);
   });
 
   it('answers every hostile body with 200 or a 4xx', async () => {

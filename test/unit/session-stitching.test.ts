@@ -48,6 +48,23 @@ describe('tool call linking', () => {
     expect(steps.some((step) => step.synthetic)).toBe(false);
   });
 
+  it('puts the requester first on a tied start', () => {
+    // SDKs that take start times from Date.now() can give a model request and
+    // the tool call right after it the same millisecond. The tool call ends
+    // sooner here and must still follow the request that asked for it.
+    const session = agentSession({ sessionId: 's', startMs: 1_000 });
+    const chat = chatWithToolCalls(session.traceId, session.root.spanId, 1_010, [{ id: 'call-1', name: 'lookup_order' }]);
+    chat.endTimeUnixNano = chat.startTimeUnixNano + 900_000n;
+    const tool = toolSpan(session.traceId, session.root.spanId, 1_010, 'lookup_order', 'call-1');
+    tool.endTimeUnixNano = tool.startTimeUnixNano + 300_000n;
+
+    for (const order of [[chat, tool], [tool, chat]]) {
+      const steps = buildTimeline(normalizeTraces(tracesData([session.root, ...order])));
+
+      expect(steps.map((step) => step.spanId)).toEqual([session.root.spanId, chat.spanId, tool.spanId]);
+    }
+  });
+
   it('shows a requested call with no execution as requested, not executed', () => {
     const session = agentSession({ sessionId: 's', startMs: 1_000 });
     const chat = chatWithToolCalls(session.traceId, session.root.spanId, 1_010, [
