@@ -227,9 +227,20 @@ const eventColumns = `
   RequestedToolNames, RpcRequestId, LinkTraceIds, LinkSpanIds, TruncatedAttributes,
   ${AUDIT_FACT_COLUMNS.join(', ')}, IngestPrincipal, IngestAgent`;
 
+/**
+ * Reads the spans of the traces that `traceFilter` selects. audit_events is
+ * sorted by trace but partitioned by day, so a read by trace id alone reads
+ * a granule in every daily partition. The times in all session_index rows
+ * of those traces, whichever session a batch filed them under, bound the
+ * spans' start times and limit the read to the partitions that contain them.
+ */
 async function readEvents(client: ClickHouseClient, traceFilter: string, params: Record<string, unknown>): Promise<AuditEvent[]> {
   const result = await client.query({
-    query: `SELECT ${eventColumns} FROM audit_events FINAL WHERE TraceId IN (${traceFilter}) ORDER BY StartTime, SpanId`,
+    query: `
+      WITH (SELECT (min(StartTime), max(EndTime)) FROM session_index WHERE TraceId IN (${traceFilter})) AS bounds
+      SELECT ${eventColumns} FROM audit_events FINAL
+      WHERE TraceId IN (${traceFilter}) AND StartTime >= bounds.1 AND StartTime <= bounds.2
+      ORDER BY StartTime, SpanId`,
     query_params: params,
     format: 'JSONEachRow',
   });

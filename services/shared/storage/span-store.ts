@@ -151,7 +151,7 @@ function toSessionIndexRows(events: readonly AuditEvent[]): Record<string, unkno
         explicit: event.sessionSource !== 'trace_id',
         source: event.sessionSource,
         start: event.startTimeUnixNano,
-        end: event.endTimeUnixNano,
+        end: event.startTimeUnixNano,
         agents: new Set(),
         principals: new Set(),
         tools: new Set(),
@@ -164,7 +164,10 @@ function toSessionIndexRows(events: readonly AuditEvent[]): Record<string, unkno
       entries.set(key, entry);
     }
     if (event.startTimeUnixNano < entry.start) entry.start = event.startTimeUnixNano;
-    if (event.endTimeUnixNano > entry.end) entry.end = event.endTimeUnixNano;
+    // A span that ends before it starts still falls inside [start, end], which
+    // the timeline read relies on to find it.
+    const end = event.endTimeUnixNano > event.startTimeUnixNano ? event.endTimeUnixNano : event.startTimeUnixNano;
+    if (end > entry.end) entry.end = end;
     addIfPresent(entry.agents, event.agentName || event.agentId);
     addIfPresent(entry.principals, event.principalId);
     addIfPresent(entry.tools, event.toolName);
@@ -222,22 +225,28 @@ export function appendSpanRows(target: SpanRows, source: SpanRows): void {
 }
 
 /**
- * Inserts a batch into the three tables. The inserts are not atomic as a
- * group: a failure part way leaves some tables written, and the caller
+ * Inserts a batch into its tables, all at once, so that a batch is readable
+ * after the slowest insert rather than after their sum. The inserts are not
+ * atomic as a group: a failure leaves some tables written, and the caller
  * retries the whole batch. ReplacingMergeTree collapses the repeated span
  * rows, and repeated session_index rows change no aggregate the readers take.
  */
 export async function insertSpanRows(client: ClickHouseClient, rows: SpanRows): Promise<void> {
-  if (rows.auditEvents.length > 0) {
-    await client.insert({ table: 'otel_traces', values: rows.otelTraces, format: 'JSONEachRow' });
-    await client.insert({ table: 'audit_events', values: rows.auditEvents, format: 'JSONEachRow' });
-    await client.insert({ table: 'session_index', values: rows.sessionIndex, format: 'JSONEachRow' });
-  }
-  if (rows.traceCorrelations.length > 0) {
-    await client.insert({ table: 'trace_correlations', values: rows.traceCorrelations, format: 'JSONEachRow' });
-  }
-  if (rows.otelLogs.length > 0) {
-    await client.insert({ table: 'otel_logs', values: rows.otelLogs, format: 'JSONEachRow' });
-    await client.insert({ table: 'audit_log_events', values: rows.auditLogEvents, format: 'JSONEachRow' });
-  }
+  const tables: [string, readonly object[]][] = [
+    ['otel_traces', rows.otelTraces],
+    ['audit_events', rows.auditEvents],
+    ['session_index', rows.sessionIndex],
+    ['trace_correlations', rows.traceCorrelations],
+    ['otel_logs', rows.otelLogs],
+    ['audit_log_events', rows.auditLogEvents],
+  ];
+  // Every insert settles before a failure is reported, so that a retry of
+  // the batch never runs beside an insert of the same rows still in flight.
+  const outcomes = await Promise.allSettled(
+    tables
+      .filter(([, values]) => values.length > 0)
+      .map(([table, values]) => client.insert({ table, values, format: 'JSONEachRow' })),
+  );
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
