@@ -6,6 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 // carry the columns the timeline reads; the rest take their defaults.
 
 const backgroundSpansPerTrace = 100;
+const spanDurationNs = 40_000_000;
 const backgroundTracesPerSession = 10;
 /**
  * Start of the 7 days the spans spread over, in nanoseconds: 8 days ago, so
@@ -48,7 +49,7 @@ function auditEventsSelect(source: string, expressions: RowExpressions): string 
       multiIf(position_in_trace = 0, 'invoke_agent support-agent', n % 2 = 1, 'chat gpt-4o-mini', 'execute_tool lookup_order') AS Name,
       multiIf(position_in_trace = 0, 'invoke_agent', n % 2 = 1, 'chat', 'execute_tool') AS Operation,
       fromUnixTimestamp64Nano(toInt64(${expressions.start})) AS StartTime,
-      fromUnixTimestamp64Nano(toInt64(${expressions.start} + 40000000)) AS EndTime,
+      fromUnixTimestamp64Nano(toInt64(${expressions.start} + ${spanDurationNs})) AS EndTime,
       'ok' AS Status,
       'support-agent' AS ServiceName,
       'support-agent' AS AgentName,
@@ -86,7 +87,15 @@ export async function insertBackgroundSpans(client: ClickHouseClient, tenant: st
   });
 }
 
-/** Inserts one session of `spans` spans in traces of `spansPerTrace` spans. */
+/** Start of the measured sessions: the fourth of the 7 days. */
+const sessionStart = `${baseUnixNano} + 3 * 86400000000000`;
+const spanSpacingNs = 20_000_000;
+
+/**
+ * Inserts one session of `spans` spans in traces of `spansPerTrace` spans,
+ * with the session_index rows the writer would write for them: one per
+ * trace, from its first span's start to its last span's end.
+ */
 export async function insertTimelineSession(client: ClickHouseClient, tenant: string, session: TimelineSession): Promise<void> {
   const source = `(SELECT number AS n, n % ${session.spansPerTrace} AS position_in_trace, intDiv(n, ${session.spansPerTrace}) AS trace FROM numbers({rows:UInt64}))`;
   await client.command({
@@ -94,7 +103,7 @@ export async function insertTimelineSession(client: ClickHouseClient, tenant: st
       traceId: "lower(hex(MD5(concat({session:String}, '-trace-', toString(trace)))))",
       sessionId: '{session:String}',
       spanIdOf: "substring(lower(hex(MD5(concat({session:String}, '-span-', toString($N))))), 1, 16)",
-      start: `${baseUnixNano} + 3 * 86400000000000 + n * 20000000`,
+      start: `${sessionStart} + n * ${spanSpacingNs}`,
     }),
     query_params: { tenant, rows: session.spans, session: session.sessionId },
   });
@@ -103,8 +112,8 @@ export async function insertTimelineSession(client: ClickHouseClient, tenant: st
       INSERT INTO session_index (Tenant, SessionId, TraceId, Explicit, SessionSource, StartTime, EndTime, Agents, Tools, Models)
       SELECT {tenant:String}, {session:String}, lower(hex(MD5(concat({session:String}, '-trace-', toString(number))))), 1,
         'gen_ai.conversation.id',
-        fromUnixTimestamp64Nano(toInt64(${baseUnixNano} + 3 * 86400000000000)),
-        fromUnixTimestamp64Nano(toInt64(${baseUnixNano} + 3 * 86400000000000 + 1000000000)),
+        fromUnixTimestamp64Nano(toInt64(${sessionStart} + number * ${session.spansPerTrace} * ${spanSpacingNs})),
+        fromUnixTimestamp64Nano(toInt64(${sessionStart} + ((number + 1) * ${session.spansPerTrace} - 1) * ${spanSpacingNs} + ${spanDurationNs})),
         ['support-agent'], ['lookup_order'], ['gpt-4o-mini']
       FROM numbers({traces:UInt64})`,
     query_params: { tenant, session: session.sessionId, traces: Math.ceil(session.spans / session.spansPerTrace) },

@@ -233,6 +233,10 @@ const eventColumns = `
  * a granule in every daily partition. The times in all session_index rows
  * of those traces, whichever session a batch filed them under, bound the
  * spans' start times and limit the read to the partitions that contain them.
+ * ClickHouse prunes partitions under FINAL only when FINAL merges within each
+ * partition. That is safe here because a redelivered span repeats its start
+ * time, so its copies share a partition. A client that sends one span id
+ * with two different start times gets both rows shown.
  */
 async function readEvents(client: ClickHouseClient, traceFilter: string, params: Record<string, unknown>): Promise<AuditEvent[]> {
   const result = await client.query({
@@ -240,7 +244,8 @@ async function readEvents(client: ClickHouseClient, traceFilter: string, params:
       WITH (SELECT (min(StartTime), max(EndTime)) FROM session_index WHERE TraceId IN (${traceFilter})) AS bounds
       SELECT ${eventColumns} FROM audit_events FINAL
       WHERE TraceId IN (${traceFilter}) AND StartTime >= bounds.1 AND StartTime <= bounds.2
-      ORDER BY StartTime, SpanId`,
+      ORDER BY StartTime, SpanId
+      SETTINGS do_not_merge_across_partitions_select_final = 1`,
     query_params: params,
     format: 'JSONEachRow',
   });
