@@ -18,6 +18,17 @@ try {
 }
 
 const logger = createLogger(config.logLevel);
+
+// Process warnings go to the structured log instead of Node's plain stderr
+// lines. kafkajs 2.2.4 schedules a timer with a negative delay on every
+// connection, which Node 24 warns about and runs at 1 ms as kafkajs intends,
+// so that warning is logged at debug only.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  const fields = { warning: warning.name, detail: warning.message };
+  if (warning.name === 'TimeoutNegativeWarning') logger.debug(fields, 'process warning');
+  else logger.warn(fields, 'process warning');
+});
 const mode = config.kafka === null && config.clickhouse.url === null ? 'embedded' : 'servers';
 logger.info({ mode, services: [...config.services] }, 'starting');
 
