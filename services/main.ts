@@ -20,12 +20,12 @@ try {
 const logger = createLogger(config.logLevel);
 
 // Process warnings go to the structured log instead of Node's plain stderr
-// lines. kafkajs 2.2.4 schedules a timer with a negative delay on every
-// connection, which Node 24 warns about and runs at 1 ms as kafkajs intends,
-// so that warning is logged at debug only.
+// lines. kafkajs 2.2.4 computes a negative delay for the timer that checks
+// its request queue, which Node 24 warns about once and runs at 1 ms as
+// kafkajs intends, so that warning is logged at debug only.
 process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  const fields = { warning: warning.name, detail: warning.message };
+process.on('warning', (warning: Error & { code?: string }) => {
+  const fields = { warning: warning.name, code: warning.code, message: warning.message };
   if (warning.name === 'TimeoutNegativeWarning') logger.debug(fields, 'process warning');
   else logger.warn(fields, 'process warning');
 });

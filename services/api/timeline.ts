@@ -187,7 +187,7 @@ export function buildTimeline(spanEvents: readonly AuditEvent[], logEvents: read
 
       const isAgent = event.kind === 'agent' && (event.agentName !== '' || event.agentId !== '');
       const agentAncestor = isAgent ? event : frame.agentAncestor;
-      const ordered = [...(children.get(key) ?? [])].sort((a, b) => compareShifted(a, b, shiftNs, event, links));
+      const ordered = orderSiblings(children.get(key) ?? [], shiftNs, event, links);
       const childFrames: Frame[] = [];
       let previousAgent: AuditEvent | null = null;
       for (const child of ordered) {
@@ -205,36 +205,67 @@ export function buildTimeline(spanEvents: readonly AuditEvent[], logEvents: read
       for (const child of childFrames.reverse()) stack.push(child);
     }
   };
-  for (const root of roots.sort((a, b) => compareShifted(a, b, 0n, null, links))) walk(root);
+  for (const root of orderSiblings(roots, 0n, null, links)) walk(root);
   // Spans whose parent links form a cycle have no root; show them rather than drop them.
-  for (const event of [...byKey.values()].sort((a, b) => compareShifted(a, b, 0n, null, links))) walk(event);
+  for (const event of orderSiblings([...byKey.values()], 0n, null, links)) walk(event);
   return steps;
 }
 
-function compareShifted(
-  a: AuditEvent,
-  b: AuditEvent,
+interface SiblingOrder {
+  start: bigint;
+  tieEnd: bigint;
+  followsRequester: boolean;
+}
+
+/**
+ * Sorts siblings by start time, after the clock skew shift, and a child that
+ * starts before its parent counts as starting with it. SDKs that keep
+ * millisecond start times give sequential siblings the same start. Then the
+ * one that ended first most likely ran first, and a tool call sorts right
+ * after the model request that requested it, whatever their durations. Each
+ * span gets its sort key up front so that the order is consistent for any
+ * input order.
+ */
+function orderSiblings(
+  siblings: readonly AuditEvent[],
   shiftNs: bigint,
   parent: AuditEvent | null,
   links: ToolCallLinks,
-): number {
+): AuditEvent[] {
   const floor = parent === null ? null : parent.startTimeUnixNano + shiftNs;
-  const startOf = (event: AuditEvent) => {
+  const startOf = (event: AuditEvent): bigint => {
     const shifted = event.startTimeUnixNano + shiftNs;
     return floor !== null && shifted < floor ? floor : shifted;
   };
-  const aStart = startOf(a);
-  const bStart = startOf(b);
-  if (aStart !== bStart) return aStart < bStart ? -1 : 1;
-  if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
-  // SDKs that keep millisecond start times give sequential siblings the same
-  // start. A model request comes before the tool call it requested, whatever
-  // their durations. Otherwise the one that ended first most likely ran first.
-  if (links.requesterByToolStep.get(eventKey(b)) === a) return -1;
-  if (links.requesterByToolStep.get(eventKey(a)) === b) return 1;
-  if (a.endTimeUnixNano !== b.endTimeUnixNano) return a.endTimeUnixNano < b.endTimeUnixNano ? -1 : 1;
-  if (a.spanId === b.spanId) return 0;
-  return a.spanId < b.spanId ? -1 : 1;
+  const members = new Set(siblings);
+  const orders = new Map<AuditEvent, SiblingOrder>();
+  for (const event of siblings) {
+    const requester = links.requesterByToolStep.get(eventKey(event));
+    const followsRequester = requester !== undefined
+      && members.has(requester)
+      && requester.startTimeUnixNano === event.startTimeUnixNano
+      && startOf(requester) === startOf(event);
+    orders.set(event, {
+      start: startOf(event),
+      tieEnd: followsRequester ? requester.endTimeUnixNano : event.endTimeUnixNano,
+      followsRequester,
+    });
+  }
+  return [...siblings].sort((a, b) => {
+    const orderA = orders.get(a)!;
+    const orderB = orders.get(b)!;
+    return compareOrdered(orderA.start, orderB.start)
+      || compareOrdered(a.startTimeUnixNano, b.startTimeUnixNano)
+      || compareOrdered(orderA.tieEnd, orderB.tieEnd)
+      || Number(orderA.followsRequester) - Number(orderB.followsRequester)
+      || compareOrdered(a.endTimeUnixNano, b.endTimeUnixNano)
+      || compareOrdered(a.spanId, b.spanId);
+  });
+}
+
+function compareOrdered<T extends bigint | string>(x: T, y: T): number {
+  if (x === y) return 0;
+  return x < y ? -1 : 1;
 }
 
 /** Returns the shift for this span's subtree and marks the step when its clock disagrees with its parent's. */

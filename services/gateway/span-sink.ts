@@ -116,9 +116,10 @@ export interface DirectSpanSinkOptions {
 }
 
 /**
- * Writes straight to ClickHouse, for the embedded mode without Kafka. Inserts
- * run one at a time because the embedded engine serves one query at a time.
- * The queue is bounded: a write that finds it full fails at once with
+ * Writes straight to ClickHouse, for the embedded mode without Kafka. Batches
+ * are inserted one after another from a queue, so that the queue's bound
+ * also bounds the work waiting in the engine, which shares this process's
+ * cores. The queue is bounded: a write that finds it full fails at once with
  * `overloaded` (429), and a failed insert with `unavailable` (503), so the
  * exporter retries either way and nothing is acknowledged before its insert.
  */

@@ -7,21 +7,27 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Responses not yet finished, per server, so that closing can mark them. */
+const openResponses = new WeakMap<http.Server, Set<http.ServerResponse>>();
 const closingServers = new WeakSet<http.Server>();
 
 export function listen(app: RequestListener, host: string, port: number): Promise<http.Server> {
+  const responses = new Set<http.ServerResponse>();
   const server = http.createServer((request, response) => {
     // close() only stops new connections. A client that keeps its keep-alive
     // connections busy would hold a closing server open for ever, so from
     // then on each response also closes its connection.
     if (closingServers.has(server)) response.setHeader('Connection', 'close');
-    // A request that began before close() keeps its connection open after
-    // its response; closing idle connections again then lets close() finish.
-    response.once('finish', () => {
+    responses.add(response);
+    response.once('close', () => {
+      responses.delete(response);
+      // A response whose headers went out before close() kept its connection
+      // open; closing idle connections again then lets close() finish.
       if (closingServers.has(server)) setImmediate(() => server.closeIdleConnections());
     });
     app(request, response);
   });
+  openResponses.set(server, responses);
   // OTLP exporters keep connections open; a short keep-alive lets shutdown finish.
   server.keepAliveTimeout = 5_000;
   return new Promise((resolve, reject) => {
@@ -37,10 +43,16 @@ export function listen(app: RequestListener, host: string, port: number): Promis
  * Stops accepting connections, lets requests in flight finish, and closes
  * each connection once it is idle. Connections still open after `graceMs`
  * are cut, so a client that never finishes its request cannot stop shutdown;
- * it gets no answer and retries, which the dedup absorbs.
+ * it gets no response and retries, which the dedup absorbs.
  */
 export function closeServer(server: http.Server, graceMs: number): Promise<void> {
   closingServers.add(server);
+  // Requests already in flight close their connection with their response,
+  // so that the client does not send another request on a connection that
+  // is about to be closed under it.
+  for (const response of openResponses.get(server) ?? []) {
+    if (!response.headersSent) response.setHeader('Connection', 'close');
+  }
   return new Promise((resolve, reject) => {
     const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
     server.close((error) => {

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runToExit, sleep, stopChild, tailOf } from './child-process.ts';
+import { findFreePorts } from './free-port.ts';
 
 export interface ClickHouseHttpOptions {
   /** Data directory. Default: a fresh temporary directory, deleted on stop. */
@@ -45,7 +45,7 @@ export async function startClickHouseHttp(options: ClickHouseHttpOptions = {}): 
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'clickhouse-http-'));
-  const port = await findFreePort();
+  const [port] = (await findFreePorts(1)) as [number];
   const url = `http://127.0.0.1:${port}`;
 
   await mkdir(dirname(logFile), { recursive: true });
@@ -112,18 +112,3 @@ async function selectOneSucceeds(url: string): Promise<boolean> {
   }
 }
 
-/**
- * Reserves a free TCP port on 127.0.0.1.
- * NOTE: the port is released before the engine binds it, so another process
- * could take it in between, and startup then fails with "Address already in use".
- */
-async function findFreePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((listening, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', listening);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise((closed) => server.close(closed));
-  return port;
-}

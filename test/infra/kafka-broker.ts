@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { runToExit, sleep, stopChild, tailOf } from './child-process.ts';
+import { findFreePorts } from './free-port.ts';
 
 /**
  * Kafka release used by the native broker and by the container image.
@@ -83,7 +83,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
 
   const libsDir = await ensureKafkaJars(version, cacheDir);
   const workDir = await mkdtemp(join(tmpdir(), 'kafka-broker-'));
-  const [brokerPort, controllerPort] = await findTwoFreePorts();
+  const [brokerPort, controllerPort] = (await findFreePorts(2)) as [number, number];
   const brokers = `127.0.0.1:${brokerPort}`;
   const configFile = join(workDir, 'server.properties');
   const log4jFile = join(workDir, 'log4j2.properties');
@@ -337,27 +337,6 @@ async function kafkaResponds(brokers: string): Promise<boolean> {
   }
 }
 
-/**
- * Reserves two distinct free TCP ports on 127.0.0.1, for the client and the
- * controller listener.
- * NOTE: the ports are released before the broker binds them, so another
- * process could take one in between, and startup then fails with a bind error.
- */
-async function findTwoFreePorts(): Promise<[number, number]> {
-  // Both sockets stay open until both ports are known, so the two differ.
-  const first = createServer();
-  const second = createServer();
-  const ports: [number, number] = [await listenOnFreePort(first), await listenOnFreePort(second)];
-  await Promise.all([first, second].map((server) => new Promise((closed) => server.close(closed))));
-  return ports;
-}
-
-function listenOnFreePort(server: Server): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolvePort((server.address() as AddressInfo).port));
-  });
-}
 /** Stops a broker process, giving one that writes its class-data archive at exit longer. */
 function stopBroker(child: ChildProcess): Promise<void> {
   const graceMs = child.spawnargs.some((arg) => arg.startsWith(ARCHIVE_AT_EXIT_OPTION)) ? archiveStopGraceMs : stopGraceMs;

@@ -83,6 +83,7 @@ describe('closeServer', () => {
     const response = await inFlight;
 
     expect(response.status).toBe(200);
+    expect(response.headers.get('connection')).toBe('close');
     expect(await response.text()).toBe('done');
     await closed;
   });

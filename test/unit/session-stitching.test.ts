@@ -65,6 +65,28 @@ describe('tool call linking', () => {
     }
   });
 
+  it('orders tied siblings the same for any arrival order', () => {
+    // With a third sibling whose duration lies between the two, a pairwise
+    // rule for the requester would form a cycle and the order would depend
+    // on the order the spans arrived in.
+    const session = agentSession({ sessionId: 's', startMs: 1_000 });
+    const chat = chatWithToolCalls(session.traceId, session.root.spanId, 1_010, [{ id: 'call-1', name: 'lookup_order' }]);
+    chat.endTimeUnixNano = chat.startTimeUnixNano + 900_000n;
+    const tool = toolSpan(session.traceId, session.root.spanId, 1_010, 'lookup_order', 'call-1');
+    tool.endTimeUnixNano = tool.startTimeUnixNano + 300_000n;
+    const other = span({ traceId: session.traceId, parentSpanId: session.root.spanId, name: 'retrieve', startMs: 1_010, durationMs: 0.6 });
+    const permutations = [
+      [chat, tool, other], [chat, other, tool], [tool, chat, other],
+      [tool, other, chat], [other, chat, tool], [other, tool, chat],
+    ];
+
+    for (const order of permutations) {
+      const steps = buildTimeline(normalizeTraces(tracesData([session.root, ...order])));
+
+      expect(steps.map((step) => step.spanId)).toEqual([session.root.spanId, other.spanId, chat.spanId, tool.spanId]);
+    }
+  });
+
   it('shows a requested call with no execution as requested, not executed', () => {
     const session = agentSession({ sessionId: 's', startMs: 1_000 });
     const chat = chatWithToolCalls(session.traceId, session.root.spanId, 1_010, [

@@ -246,8 +246,9 @@ export async function insertSpanRows(client: ClickHouseClient, rows: SpanRows): 
   const outcomes = await Promise.allSettled(
     tables
       .filter(([, values]) => values.length > 0)
-      // A stream lets the client encode rows as it sends them. An array would
-      // be encoded whole before sending, a copy of the batch per table.
+      // Over HTTP, a stream lets the client encode rows as it sends them. An
+      // array would be encoded whole before sending, a copy of the batch per
+      // table. The embedded engine's connection reads either into one string.
       .map(([table, values]) => client.insert({ table, values: Readable.from(values), format: 'JSONEachRow' })),
   );
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');
