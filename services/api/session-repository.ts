@@ -231,19 +231,19 @@ const eventColumns = `
  * Reads the spans of the traces that `traceFilter` selects. audit_events is
  * sorted by trace but partitioned by day, so a read by trace id alone reads
  * a granule in every daily partition. The times in all session_index rows
- * of those traces, whichever session a batch filed them under, bound the
- * spans' start times and limit the read to the partitions that contain them.
- * ClickHouse prunes partitions under FINAL only when FINAL merges within each
- * partition. That is safe here because a redelivered span repeats its start
- * time, so its copies share a partition. A client that sends one span id
- * with two different start times gets both rows shown.
+ * of those traces, whichever session a batch filed them under, name the days
+ * their spans start on, and the read skips the other partitions.
+ * ClickHouse skips partitions under FINAL only when FINAL merges within each
+ * partition. The filter is on the partition key alone, so FINAL still shows
+ * the newest row of a span within a day. A span sent again with a start on
+ * another day is a row in another partition, and both rows are shown.
  */
 async function readEvents(client: ClickHouseClient, traceFilter: string, params: Record<string, unknown>): Promise<AuditEvent[]> {
   const result = await client.query({
     query: `
       WITH (SELECT (min(StartTime), max(EndTime)) FROM session_index WHERE TraceId IN (${traceFilter})) AS bounds
       SELECT ${eventColumns} FROM audit_events FINAL
-      WHERE TraceId IN (${traceFilter}) AND StartTime >= bounds.1 AND StartTime <= bounds.2
+      WHERE TraceId IN (${traceFilter}) AND toDate(StartTime) BETWEEN toDate(bounds.1) AND toDate(bounds.2)
       ORDER BY StartTime, SpanId
       SETTINGS do_not_merge_across_partitions_select_final = 1`,
     query_params: params,

@@ -109,6 +109,43 @@ describe('session stitching', () => {
     ]);
   });
 
+  it('spans days and keeps a span ending before its start', async () => {
+    // The timeline reads only the daily partitions that the session index
+    // names for the session's traces, so a session over three days, sent in
+    // separate batches, must still come back whole.
+    const sessionId = `days-${newTraceId()}`;
+    const day = 86_400_000;
+    const agent = agentSession({ sessionId, startMs: Date.now() - 3 * day });
+    const nextDay = span({
+      traceId: agent.traceId,
+      parentSpanId: agent.root.spanId,
+      name: 'execute_tool send_email',
+      startMs: Date.now() - 2 * day,
+      attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.call.id': 'call-next-day' },
+    });
+    const backwards = span({
+      traceId: agent.traceId,
+      parentSpanId: agent.root.spanId,
+      name: 'execute_tool archive',
+      startMs: Date.now() - day,
+      attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.call.id': 'call-backwards' },
+    });
+    backwards.endTimeUnixNano = backwards.startTimeUnixNano - 2n * BigInt(day) * 1_000_000n;
+
+    await post('/v1/traces', encodeTracesProtobuf(tracesData(agent.spans)));
+    await post('/v1/traces', encodeTracesProtobuf(tracesData([nextDay])));
+    await post('/v1/traces', encodeTracesProtobuf(tracesData([backwards])));
+    const timeline = await readTimeline(sessionId, (candidate) => candidate.steps.length === 5);
+
+    expect(timeline.steps.map((step) => step.spanId)).toEqual([
+      agent.root.spanId,
+      agent.chat.spanId,
+      agent.tool.spanId,
+      nextDay.spanId,
+      backwards.spanId,
+    ]);
+  });
+
   it('folds coding-agent tool decisions sent as logs into the session', async () => {
     const sessionId = `decisions-${newTraceId()}`;
     const record = (decision: string, tool: string, offsetMs: number) => ({

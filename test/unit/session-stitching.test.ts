@@ -33,6 +33,19 @@ function toolSpan(traceId: string, parentSpanId: string, startMs: number, name: 
   });
 }
 
+/**
+ * Builds a model request and the tool call it requested, both starting in
+ * the same millisecond, with the tool call ending sooner (0.3 ms against 0.9).
+ */
+function tiedRequestAndToolCall() {
+  const session = agentSession({ sessionId: 's', startMs: 1_000 });
+  const chat = chatWithToolCalls(session.traceId, session.root.spanId, 1_010, [{ id: 'call-1', name: 'lookup_order' }]);
+  chat.endTimeUnixNano = chat.startTimeUnixNano + 900_000n;
+  const tool = toolSpan(session.traceId, session.root.spanId, 1_010, 'lookup_order', 'call-1');
+  tool.endTimeUnixNano = tool.startTimeUnixNano + 300_000n;
+  return { session, chat, tool };
+}
+
 describe('tool call linking', () => {
   it('links a requested call to the span that executed it', () => {
     const session = agentSession({ sessionId: 's', startMs: 1_000 });
@@ -52,11 +65,7 @@ describe('tool call linking', () => {
     // SDKs that take start times from Date.now() can give a model request and
     // the tool call right after it the same millisecond. The tool call ends
     // sooner here and must still follow the request that asked for it.
-    const session = agentSession({ sessionId: 's', startMs: 1_000 });
-    const chat = chatWithToolCalls(session.traceId, session.root.spanId, 1_010, [{ id: 'call-1', name: 'lookup_order' }]);
-    chat.endTimeUnixNano = chat.startTimeUnixNano + 900_000n;
-    const tool = toolSpan(session.traceId, session.root.spanId, 1_010, 'lookup_order', 'call-1');
-    tool.endTimeUnixNano = tool.startTimeUnixNano + 300_000n;
+    const { session, chat, tool } = tiedRequestAndToolCall();
 
     for (const order of [[chat, tool], [tool, chat]]) {
       const steps = buildTimeline(normalizeTraces(tracesData([session.root, ...order])));
@@ -69,11 +78,7 @@ describe('tool call linking', () => {
     // With a third sibling whose duration lies between the two, a pairwise
     // rule for the requester would form a cycle and the order would depend
     // on the order the spans arrived in.
-    const session = agentSession({ sessionId: 's', startMs: 1_000 });
-    const chat = chatWithToolCalls(session.traceId, session.root.spanId, 1_010, [{ id: 'call-1', name: 'lookup_order' }]);
-    chat.endTimeUnixNano = chat.startTimeUnixNano + 900_000n;
-    const tool = toolSpan(session.traceId, session.root.spanId, 1_010, 'lookup_order', 'call-1');
-    tool.endTimeUnixNano = tool.startTimeUnixNano + 300_000n;
+    const { session, chat, tool } = tiedRequestAndToolCall();
     const other = span({ traceId: session.traceId, parentSpanId: session.root.spanId, name: 'retrieve', startMs: 1_010, durationMs: 0.6 });
     const permutations = [
       [chat, tool, other], [chat, other, tool], [tool, chat, other],
