@@ -9,6 +9,8 @@ const titleByStatus: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -16,6 +18,10 @@ const titleByStatus: Record<number, string> = {
 
 function sendProblem(response: Response, problem: Problem): void {
   response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+function plainProblem(request: Request, status: number, detail: string): Problem {
+  return { type: 'about:blank', title: titleByStatus[status] ?? 'Error', status, detail, instance: request.originalUrl };
 }
 
 /** The one place that turns errors into RFC 9457 problem-details responses. */
@@ -37,22 +43,50 @@ export function problemHandler(logger: Logger) {
     }
     if (error instanceof AuditError) {
       if (error.httpStatus >= 500) logger.error({ err: error, path: request.path, ...error.context }, 'request failed');
-      sendProblem(response, {
-        type: 'about:blank',
-        title: titleByStatus[error.httpStatus] ?? 'Error',
-        status: error.httpStatus,
-        detail: error.message,
-        instance: request.originalUrl,
-      });
+      sendProblem(response, plainProblem(request, error.httpStatus, error.message));
+      return;
+    }
+    const rejected = clientError(error);
+    if (rejected !== null) {
+      // The request was at fault, so this is no server error. The parser's
+      // own message can quote the body, which may hold prompts, so neither
+      // the log nor the response repeats it.
+      logger.debug({ path: request.path, status: rejected.status, reason: rejected.reason }, 'rejected malformed request');
+      sendProblem(response, plainProblem(request, rejected.status, rejected.detail));
       return;
     }
     logger.error({ err: error, path: request.path }, 'unexpected error in API');
-    sendProblem(response, {
-      type: 'about:blank',
-      title: 'Internal Server Error',
-      status: 500,
-      detail: 'the server failed to answer; the error is in its log',
-      instance: request.originalUrl,
-    });
+    sendProblem(response, plainProblem(request, 500, 'the server failed to answer; the error is in its log'));
   };
+}
+
+interface ClientError {
+  status: number;
+  reason: string;
+  detail: string;
+}
+
+/**
+ * Recognizes the 4xx errors that Express and body-parser raise before a
+ * handler runs: a path with an invalid percent escape, a body that is not
+ * valid JSON, too large, or in an unsupported charset or encoding.
+ */
+function clientError(error: unknown): ClientError | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const { status, type } = error as { status?: unknown; type?: unknown };
+  if (typeof status !== 'number' || status < 400 || status > 499) return null;
+  if (error instanceof URIError) {
+    return { status, reason: 'path.decode.failed', detail: 'the request path contains an invalid percent-encoded character' };
+  }
+  switch (type) {
+    case 'entity.parse.failed':
+      return { status, reason: type, detail: 'the request body is not valid JSON' };
+    case 'entity.too.large':
+      return { status, reason: type, detail: 'the request body is larger than the API accepts' };
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return { status, reason: type, detail: 'the request body uses an unsupported charset or content encoding' };
+    default:
+      return { status, reason: typeof type === 'string' ? type : 'client.error', detail: 'the request is malformed' };
+  }
 }

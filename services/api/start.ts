@@ -57,7 +57,7 @@ export async function startApi(
   return {
     port,
     async stop() {
-      await closeServer(server, config.shutdownGraceMs);
+      await closeServer(server, config.shutdownGraceMs, logger);
       logger.info('API stopped');
     },
   };

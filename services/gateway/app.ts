@@ -34,7 +34,7 @@ export interface GatewaySecurity {
 }
 
 // gRPC status codes that OTLP/HTTP failure bodies carry.
-const grpcCodeByHttpStatus: Record<number, number> = { 400: 3, 401: 16, 403: 7, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 };
+const grpcCodeByHttpStatus: Record<number, number> = { 400: 3, 401: 16, 403: 7, 404: 5, 405: 12, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 };
 
 function sendStatus(response: Response, encoding: OtlpEncoding, httpStatus: number, message: string): void {
   const code = grpcCodeByHttpStatus[httpStatus] ?? 2;
@@ -172,6 +172,16 @@ export function createGatewayApp(options: GatewayOptions): express.Express {
     },
   );
 
+  // Exporters read JSON or protobuf status bodies, so other routes respond in
+  // JSON too rather than with Express's HTML page.
+  app.all(['/v1/traces', '/v1/logs'], (request, response) => {
+    response.set('Allow', 'POST');
+    sendStatus(response, 'json', 405, `${request.method} is not allowed on ${request.path}; send OTLP with POST`);
+  });
+  app.use((request, response) => {
+    sendStatus(response, 'json', 404, `no route ${request.method} ${request.path}; OTLP/HTTP takes POST /v1/traces and POST /v1/logs`);
+  });
+
   app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
     const encoding = requestEncoding(request);
     if (error instanceof AuditError) {
@@ -189,7 +199,7 @@ export function createGatewayApp(options: GatewayOptions): express.Express {
     }
     if (parserError.type === 'encoding.unsupported') {
       telemetry.requestRejected('unsupported_media_type');
-      sendStatus(response, encoding, 415, `${parserError.message ?? 'unsupported Content-Encoding'}; send gzip, deflate or none`);
+      sendStatus(response, encoding, 415, `${parserError.message ?? 'unsupported Content-Encoding'}; send gzip, deflate, br, zstd or none`);
       return;
     }
     if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {

@@ -80,7 +80,7 @@ export async function startGateway(
     port,
     async stop() {
       // Finishes the requests in flight, so none that Kafka acknowledged goes unanswered.
-      await closeServer(server, config.shutdownGraceMs);
+      await closeServer(server, config.shutdownGraceMs, logger);
       await disconnect();
       telemetry.flush();
       logger.info('gateway stopped');

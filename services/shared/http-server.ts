@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { RequestListener } from 'node:http';
+import type { Logger } from './logger.ts';
 
 export interface RunningService {
   /** The port the service listens on; 0 for a service without one. */
@@ -42,10 +43,10 @@ export function listen(app: RequestListener, host: string, port: number): Promis
 /**
  * Stops accepting connections, lets requests in flight finish, and closes
  * each connection once it is idle. Connections still open after `graceMs`
- * are cut, so a client that never finishes its request cannot stop shutdown;
- * it gets no response and retries, which the dedup absorbs.
+ * are cut, so a client that never finishes its request cannot stop shutdown.
+ * Such a client gets no response and retries, and the dedup absorbs the copy.
  */
-export function closeServer(server: http.Server, graceMs: number): Promise<void> {
+export function closeServer(server: http.Server, graceMs: number, logger?: Logger): Promise<void> {
   closingServers.add(server);
   // Requests already in flight close their connection with their response,
   // so that the client does not send another request on a connection that
@@ -54,7 +55,11 @@ export function closeServer(server: http.Server, graceMs: number): Promise<void>
     if (!response.headersSent) response.setHeader('Connection', 'close');
   }
   return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+    const deadline = setTimeout(() => {
+      const inFlight = openResponses.get(server)?.size ?? 0;
+      logger?.warn({ requestsInFlight: inFlight, graceMs }, 'shutdown grace period over; cutting open connections');
+      server.closeAllConnections();
+    }, graceMs);
     server.close((error) => {
       clearTimeout(deadline);
       if (error) reject(error);

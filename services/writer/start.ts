@@ -93,7 +93,7 @@ export async function startWriter(
         await writer.stop();
       } finally {
         await Promise.all([consumer.disconnect(), producer.disconnect(), lagAdmin.disconnect()]);
-        await closeServer(server, config.shutdownGraceMs);
+        await closeServer(server, config.shutdownGraceMs, logger);
       }
     },
   };

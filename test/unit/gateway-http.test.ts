@@ -167,3 +167,22 @@ describe('gateway POST /v1/traces', () => {
     expect(sink.written).toHaveLength(0);
   });
 });
+
+describe('gateway other routes', () => {
+  it('answers 405 with Allow to GET /v1/traces', async () => {
+    const response = await fetch(url);
+    const body = (await response.json()) as { code: number; message: string };
+
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(body).toEqual({ code: 12, message: 'GET is not allowed on /v1/traces; send OTLP with POST' });
+  });
+
+  it('answers 404 in JSON to an unknown path', async () => {
+    const response = await fetch(new URL('/v1/metrics', url), { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    const body = (await response.json()) as { code: number; message: string };
+
+    expect(response.status).toBe(404);
+    expect(body.message).toBe('no route POST /v1/metrics; OTLP/HTTP takes POST /v1/traces and POST /v1/logs');
+  });
+});

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type http from 'node:http';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeServer, listen } from '../../services/shared/http-server.ts';
 
@@ -98,8 +99,14 @@ describe('closeServer', () => {
     );
     await sleep(50);
 
-    await closeServer(server, 200);
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+
+    await closeServer(server, 200, logger);
 
     expect(await inFlight).toBe('cut');
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toMatchObject([
+      { level: 40, requestsInFlight: 1, graceMs: 200, msg: 'shutdown grace period over; cutting open connections' },
+    ]);
   });
 });

@@ -42,6 +42,32 @@ describe('OTLP protobuf', () => {
     expect(result.reason).toMatch(/^protobuf body did not decode/);
   });
 
+  it('reports nesting past the decoder limit', () => {
+    // Written by hand, because protobufjs will not encode what it refuses
+    // to decode: one span whose attribute nests 80 arrays.
+    const lengthDelimited = (field: number) => (field << 3) | 2;
+    const writer = protobuf.Writer.create();
+    writer.uint32(lengthDelimited(1)).fork(); // ResourceSpans
+    writer.uint32(lengthDelimited(2)).fork(); // ScopeSpans
+    writer.uint32(lengthDelimited(2)).fork(); // Span
+    writer.uint32(lengthDelimited(1)).bytes(new Uint8Array(16).fill(1));
+    writer.uint32(lengthDelimited(2)).bytes(new Uint8Array(8).fill(2));
+    writer.uint32(lengthDelimited(5)).string('deep');
+    writer.uint32(lengthDelimited(9)).fork(); // KeyValue
+    writer.uint32(lengthDelimited(1)).string('deep');
+    writer.uint32(lengthDelimited(2)).fork(); // AnyValue
+    for (let level = 0; level < 80; level += 1) {
+      writer.uint32(lengthDelimited(5)).fork(); // AnyValue.array_value
+      writer.uint32(lengthDelimited(1)).fork(); // ArrayValue.values
+    }
+    writer.uint32(lengthDelimited(1)).string('leaf');
+    for (let open = 0; open < 2 * 80 + 5; open += 1) writer.ldelim();
+
+    const result = decodeTraces(writer.finish(), 'protobuf');
+
+    expect(result).toEqual({ ok: false, reason: 'protobuf body did not decode: values are nested deeper than the decoder allows' });
+  });
+
   it('encodes full success as an empty response', () => {
     expect(encodeExportResponseProtobuf(0, '')).toHaveLength(0);
     expect(encodeExportResponseProtobuf(2, 'bad ids').length).toBeGreaterThan(0);

@@ -42,8 +42,14 @@ export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): DecodeRe
         ? { data: decodeTracesProtobuf(body), rejections: [] }
         : decodeTracesJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (error) {
-    if (looksLikeLogs(body, encoding)) return { ok: false, reason: logsOnTracesPath };
     const detail = error instanceof Error ? error.message : String(error);
+    // protobufjs stops at 100 nested messages. The field numbers of logs and
+    // traces collide, so such a body can still pass for logs; the depth is
+    // the cause to report.
+    if (detail === 'max depth exceeded') {
+      return { ok: false, reason: 'protobuf body did not decode: values are nested deeper than the decoder allows' };
+    }
+    if (looksLikeLogs(body, encoding)) return { ok: false, reason: logsOnTracesPath };
     return { ok: false, reason: `${encoding === 'protobuf' ? 'protobuf' : 'JSON'} body did not decode: ${detail}` };
   }
   // Field numbers of logs and traces collide, so a logs body can decode as
