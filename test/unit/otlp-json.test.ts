@@ -95,6 +95,12 @@ describe('OTLP/JSON decoding', () => {
     expect(() => decodeTracesJson('{"resourceSpans":{"spans":[]}}')).toThrow(/resourceSpans/);
   });
 
+  it('names the body when it is not an object', () => {
+    expect(() => decodeTracesJson('[1,2,3]')).toThrow(
+      'body is not an OTLP ExportTraceServiceRequest: body: Invalid input: expected object, received array',
+    );
+  });
+
   it('rejects a span field of the wrong type with its path', () => {
     const result = decodeTraces(Buffer.from(body([{ traceId, spanId, startTimeUnixNano: '1', kind: 'CLIENT' }])), 'json');
 

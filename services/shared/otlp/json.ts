@@ -92,10 +92,11 @@ export function readJsonId(value: string | undefined, field: string): { id: stri
   return { id: value.toLowerCase() };
 }
 
-export function describeIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+/** Summarizes the first schema issues, naming `subject` where an issue concerns the checked value as a whole. */
+export function describeIssues(error: { issues: { path: PropertyKey[]; message: string }[] }, subject: string): string {
   return error.issues
     .slice(0, 3)
-    .map((issue) => `${issue.path.map(String).join('.') || 'span'}: ${issue.message}`)
+    .map((issue) => `${issue.path.map(String).join('.') || subject}: ${issue.message}`)
     .join('; ');
 }
 
@@ -105,7 +106,7 @@ function fromJsonSpan(raw: unknown): Span | { problem: string; traceId: string; 
   const fallbackTraceId = typeof looseIds['traceId'] === 'string' ? looseIds['traceId'] : '';
   const fallbackSpanId = typeof looseIds['spanId'] === 'string' ? looseIds['spanId'] : '';
   if (!parsed.success) {
-    return { problem: describeIssues(parsed.error), traceId: fallbackTraceId, spanId: fallbackSpanId };
+    return { problem: describeIssues(parsed.error, 'span'), traceId: fallbackTraceId, spanId: fallbackSpanId };
   }
   const span = parsed.data;
   const traceId = readJsonId(span.traceId, 'traceId');
@@ -161,7 +162,7 @@ export function decodeTracesJson(text: string): { data: TracesData; rejections: 
   }
   const parsed = JsonTracesDataSchema.safeParse(document);
   if (!parsed.success) {
-    throw new OtlpJsonError(`body is not an OTLP ExportTraceServiceRequest: ${describeIssues(parsed.error)}`);
+    throw new OtlpJsonError(`body is not an OTLP ExportTraceServiceRequest: ${describeIssues(parsed.error, 'body')}`);
   }
 
   const rejections: SpanRejection[] = [];

@@ -118,7 +118,7 @@ export function encodeLogsResponseProtobuf(rejected: number, errorMessage: strin
 
 function fromJsonLogRecord(raw: unknown): LogRecord | { problem: string } {
   const parsed = JsonLogRecordSchema.safeParse(raw);
-  if (!parsed.success) return { problem: describeIssues(parsed.error) };
+  if (!parsed.success) return { problem: describeIssues(parsed.error, 'log record') };
   const record = parsed.data;
   const traceId = readJsonId(record.traceId, 'traceId');
   const spanId = readJsonId(record.spanId, 'spanId');
@@ -147,7 +147,7 @@ export function decodeLogsJson(text: string): { data: LogsData; rejections: LogR
     throw new OtlpJsonError(`body is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = JsonLogsDataSchema.safeParse(document);
-  if (!parsed.success) throw new OtlpJsonError(`body is not an OTLP ExportLogsServiceRequest: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new OtlpJsonError(`body is not an OTLP ExportLogsServiceRequest: ${describeIssues(parsed.error, 'body')}`);
   const rejections: LogRejection[] = [];
   const data: LogsData = {
     resourceLogs: (parsed.data.resourceLogs ?? []).map((resourceLogs) => ({
