@@ -1,16 +1,8 @@
 import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCapture, reconstructTimeline, type Capture } from '../support/otel-capture.ts';
-import {
-  AGENT_NAME,
-  DECLINED_CALL,
-  EXECUTED_CALL,
-  STUB_MODEL,
-  loadOpenAi,
-  runOpenAiAgent,
-  startChatStub,
-  type ChatStub,
-} from '../support/openai-agent.ts';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { startCapture, type Capture } from '../support/otel-capture.ts';
+import { AGENT_NAME, loadOpenAi, startChatStub, type ChatStub } from '../support/openai-agent.ts';
+import { expectOpenAiAgentTimeline } from '../support/openai-instrumentation-timeline.ts';
 
 // The official openai SDK instrumented by OpenInference
 // (@arizeai/openinference-instrumentation-openai) against the Chat
@@ -40,29 +32,6 @@ afterAll(async () => {
 
 describe('openai SDK with the OpenInference instrumentation', () => {
   it('reconstructs the model requests with their tool calls', async () => {
-    const sessionId = `oi-${Date.now()}`;
-    const { OpenAI } = loadOpenAi();
-    const client = new OpenAI({ apiKey: `test-${Math.random().toString(36).slice(2)}`, baseURL: stub.baseUrl });
-
-    await runOpenAiAgent(client, capture.tracerProvider.getTracer(AGENT_NAME), sessionId);
-    const steps = reconstructTimeline([capture]);
-    const models = steps.filter((step) => step.kind === 'model_request');
-
-    expect(steps.map((step) => [step.kind, step.tool?.callId ?? null, step.state ?? null])).toEqual([
-      ['agent', null, null],
-      ['model_request', null, null],
-      ['tool_call', DECLINED_CALL.id, 'requested_not_executed'],
-      ['tool_call', EXECUTED_CALL.id, null],
-      ['model_request', null, null],
-    ]);
-    expect(models.map((step) => [step.convention, step.model, step.agent])).toEqual([
-      ['openinference', `${STUB_MODEL}-2026-01-01`, AGENT_NAME],
-      ['openinference', `${STUB_MODEL}-2026-01-01`, AGENT_NAME],
-    ]);
-    expect(models[0]!.toolCalls?.map((call) => [call.callId, call.name, call.executed])).toEqual([
-      [EXECUTED_CALL.id, EXECUTED_CALL.name, true],
-      [DECLINED_CALL.id, DECLINED_CALL.name, false],
-    ]);
-    expect(models[0]!.usage?.inputTokens).toBe(41);
+    await expectOpenAiAgentTimeline(capture, stub, `oi-${Date.now()}`, 'openinference');
   });
 });

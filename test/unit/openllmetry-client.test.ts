@@ -1,23 +1,15 @@
 import { OpenAIInstrumentation } from '@traceloop/instrumentation-openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCapture, reconstructTimeline, type Capture } from '../support/otel-capture.ts';
-import {
-  AGENT_NAME,
-  DECLINED_CALL,
-  EXECUTED_CALL,
-  STUB_MODEL,
-  loadOpenAi,
-  runOpenAiAgent,
-  startChatStub,
-  type ChatStub,
-} from '../support/openai-agent.ts';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { startCapture, type Capture } from '../support/otel-capture.ts';
+import { AGENT_NAME, loadOpenAi, startChatStub, type ChatStub } from '../support/openai-agent.ts';
+import { expectOpenAiAgentTimeline } from '../support/openai-instrumentation-timeline.ts';
 
-// The official openai SDK instrumented by OpenInference
-// (@traceloop/instrumentation-openai) against the Chat
-// Completions stub on 127.0.0.1. OpenInference writes `openinference.span.kind`
-// and flattened `llm.output_messages.*` attributes; the captured spans are
-// encoded as OTLP protobuf and read back as the gateway, writer and API
-// would.
+// The official openai SDK instrumented by OpenLLMetry
+// (@traceloop/instrumentation-openai) against the Chat Completions stub on
+// 127.0.0.1. OpenLLMetry marks model requests with `llm.request.type` and
+// writes messages as indexed `gen_ai.prompt.N.*` and `gen_ai.completion.N.*`
+// attributes. The captured spans are encoded as OTLP protobuf and read back
+// as the gateway, writer and API would.
 
 let capture: Capture;
 let stub: ChatStub;
@@ -40,29 +32,6 @@ afterAll(async () => {
 
 describe('openai SDK with the OpenLLMetry instrumentation', () => {
   it('reconstructs the model requests with their tool calls', async () => {
-    const sessionId = `openllmetry-${Date.now()}`;
-    const { OpenAI } = loadOpenAi();
-    const client = new OpenAI({ apiKey: `test-${Math.random().toString(36).slice(2)}`, baseURL: stub.baseUrl });
-
-    await runOpenAiAgent(client, capture.tracerProvider.getTracer(AGENT_NAME), sessionId);
-    const steps = reconstructTimeline([capture]);
-    const models = steps.filter((step) => step.kind === 'model_request');
-
-    expect(steps.map((step) => [step.kind, step.tool?.callId ?? null, step.state ?? null])).toEqual([
-      ['agent', null, null],
-      ['model_request', null, null],
-      ['tool_call', DECLINED_CALL.id, 'requested_not_executed'],
-      ['tool_call', EXECUTED_CALL.id, null],
-      ['model_request', null, null],
-    ]);
-    expect(models.map((step) => [step.convention, step.model, step.agent])).toEqual([
-      ['traceloop', `${STUB_MODEL}-2026-01-01`, AGENT_NAME],
-      ['traceloop', `${STUB_MODEL}-2026-01-01`, AGENT_NAME],
-    ]);
-    expect(models[0]!.toolCalls?.map((call) => [call.callId, call.name, call.executed])).toEqual([
-      [EXECUTED_CALL.id, EXECUTED_CALL.name, true],
-      [DECLINED_CALL.id, DECLINED_CALL.name, false],
-    ]);
-    expect(models[0]!.usage?.inputTokens).toBe(41);
+    await expectOpenAiAgentTimeline(capture, stub, `openllmetry-${Date.now()}`, 'traceloop');
   });
 });
