@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TimelineResponse } from '../../schemas/api.ts';
 import { encodeTracesProtobuf } from '../../services/shared/otlp/protobuf.ts';
 import { encodeLogsProtobuf } from '../../services/shared/otlp/logs-codec.ts';
-import { agentSession, newSpanId, newTraceId, span, tracesData } from '../support/otlp-builders.ts';
+import { agentSession, logsData, newSpanId, newTraceId, span, tracesData } from '../support/otlp-builders.ts';
 import { readJson, startPipeline, waitFor, type TestPipeline } from '../support/pipeline.ts';
 
 // Sessions stitched across traces and services, and messy traffic, through
@@ -165,21 +165,13 @@ describe('session stitching', () => {
       spanId: '',
       eventName: 'claude_code.tool_decision',
     });
-    const body = encodeLogsProtobuf({
-      resourceLogs: [
-        {
-          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'claude-code' } }] },
-          schemaUrl: '',
-          scopeLogs: [
-            {
-              scope: { name: 'com.anthropic.claude_code.events', version: '', attributes: [] },
-              schemaUrl: '',
-              logRecords: [record('accept', 'Bash', 0), record('reject', 'Write', 100)],
-            },
-          ],
-        },
-      ],
-    });
+    const body = encodeLogsProtobuf(
+      logsData(
+        [record('accept', 'Bash', 0), record('reject', 'Write', 100)],
+        [{ key: 'service.name', value: { stringValue: 'claude-code' } }],
+        'com.anthropic.claude_code.events',
+      ),
+    );
 
     const response = await post('/v1/logs', body);
     const timeline = await readTimeline(sessionId, (candidate) => candidate.steps.length === 2);
@@ -194,33 +186,21 @@ describe('session stitching', () => {
 
 describe('messy traffic at the gateway', () => {
   it('logs payload on the traces path', async () => {
-    const logs = encodeLogsProtobuf({
-      resourceLogs: [
+    const logs = encodeLogsProtobuf(
+      logsData([
         {
-          resource: { attributes: [] },
-          schemaUrl: '',
-          scopeLogs: [
-            {
-              scope: { name: 's', version: '', attributes: [] },
-              schemaUrl: '',
-              logRecords: [
-                {
-                  timeUnixNano: BigInt(Date.now()) * 1_000_000n,
-                  observedTimeUnixNano: 0n,
-                  severityNumber: 9,
-                  severityText: '',
-                  body: { stringValue: 'hello' },
-                  attributes: [],
-                  traceId: newTraceId(),
-                  spanId: newSpanId(),
-                  eventName: 'gen_ai.choice',
-                },
-              ],
-            },
-          ],
+          timeUnixNano: BigInt(Date.now()) * 1_000_000n,
+          observedTimeUnixNano: 0n,
+          severityNumber: 9,
+          severityText: '',
+          body: { stringValue: 'hello' },
+          attributes: [],
+          traceId: newTraceId(),
+          spanId: newSpanId(),
+          eventName: 'gen_ai.choice',
         },
-      ],
-    });
+      ]),
+    );
 
     const protobuf = await post('/v1/traces', logs);
     const json = await post('/v1/traces', JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'x' } }] }] }] }), 'application/json');

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { LogRecord, LogsData } from '../../schemas/otlp-logs.ts';
 import type { KeyValue, Span, TracesData } from '../../schemas/otlp.ts';
 
 // Builders for OTLP test data. Ids are random per call so that tests sharing
@@ -57,6 +58,19 @@ export function tracesData(spans: Span[], resource: Record<string, string> = { '
         resource: { attributes: attributes(resource) },
         schemaUrl: '',
         scopeSpans: [{ scope: { name: 'test', version: '1.0.0', attributes: [] }, schemaUrl: '', spans }],
+      },
+    ],
+  };
+}
+
+/** Wraps log records in one resource and one scope, as an OTLP logs request. */
+export function logsData(records: LogRecord[], resource: KeyValue[] = [], scopeName = 's'): LogsData {
+  return {
+    resourceLogs: [
+      {
+        resource: { attributes: resource },
+        schemaUrl: '',
+        scopeLogs: [{ scope: { name: scopeName, version: '', attributes: [] }, schemaUrl: '', logRecords: records }],
       },
     ],
   };

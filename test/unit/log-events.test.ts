@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { LogRecord, LogsData } from '../../schemas/otlp-logs.ts';
-import type { KeyValue } from '../../schemas/otlp.ts';
 import { buildTimeline } from '../../services/api/timeline.ts';
 import { normalizeTraces } from '../../services/shared/normalize/index.ts';
 import { normalizeLogs } from '../../services/shared/normalize/logs.ts';
 import { decodeLogs } from '../../services/shared/otlp/decode-logs.ts';
 import { encodeLogsProtobuf } from '../../services/shared/otlp/logs-codec.ts';
 import { encodeTracesProtobuf } from '../../services/shared/otlp/protobuf.ts';
-import { agentSession, newSpanId, newTraceId, tracesData } from '../support/otlp-builders.ts';
+import { agentSession, logsData, newSpanId, newTraceId, tracesData } from '../support/otlp-builders.ts';
 
 // GenAI and coding-agent log events folded into the session they belong to.
 
@@ -24,12 +23,6 @@ function record(fields: Partial<LogRecord> & { eventName: string }): LogRecord {
     traceId: '',
     spanId: '',
     ...fields,
-  };
-}
-
-function logsData(records: LogRecord[], resource: KeyValue[] = []): LogsData {
-  return {
-    resourceLogs: [{ resource: { attributes: resource }, schemaUrl: '', scopeLogs: [{ scope: { name: 's', version: '', attributes: [] }, schemaUrl: '', logRecords: records }] }],
   };
 }
 

@@ -6,7 +6,7 @@ import { encodeLogsProtobuf } from '../../services/shared/otlp/logs-codec.ts';
 import { normalizeTraces } from '../../services/shared/normalize/index.ts';
 import { buildSpanRows } from '../../services/shared/storage/span-store.ts';
 import type { TracesData } from '../../schemas/otlp.ts';
-import { agentSession, newSpanId, newTraceId, span, tracesData } from '../support/otlp-builders.ts';
+import { agentSession, logsData, newSpanId, newTraceId, span, tracesData } from '../support/otlp-builders.ts';
 
 // Traffic as real systems send it. Each case checks that the timeline
 // records what it did instead of guessing silently.
@@ -199,33 +199,21 @@ describe('messy traffic', () => {
   });
 
   it('a logs payload on the traces path is refused with the reason', () => {
-    const logs = encodeLogsProtobuf({
-      resourceLogs: [
+    const logs = encodeLogsProtobuf(
+      logsData([
         {
-          resource: { attributes: [] },
-          schemaUrl: '',
-          scopeLogs: [
-            {
-              scope: { name: 's', version: '', attributes: [] },
-              schemaUrl: '',
-              logRecords: [
-                {
-                  timeUnixNano: 1733333333000000000n,
-                  observedTimeUnixNano: 0n,
-                  severityNumber: 9,
-                  severityText: '',
-                  body: { stringValue: 'hello' },
-                  attributes: [],
-                  traceId: newTraceId(),
-                  spanId: newSpanId(),
-                  eventName: 'gen_ai.choice',
-                },
-              ],
-            },
-          ],
+          timeUnixNano: 1733333333000000000n,
+          observedTimeUnixNano: 0n,
+          severityNumber: 9,
+          severityText: '',
+          body: { stringValue: 'hello' },
+          attributes: [],
+          traceId: newTraceId(),
+          spanId: newSpanId(),
+          eventName: 'gen_ai.choice',
         },
-      ],
-    });
+      ]),
+    );
     const jsonLogs = Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'x' } }] }] }] }));
 
     expect(decodeTraces(logs, 'protobuf')).toEqual({ ok: false, reason: expect.stringMatching(/OTLP logs request.*send logs to \/v1\/logs/) });

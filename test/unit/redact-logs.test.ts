@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogsData } from '../../schemas/otlp-logs.ts';
 import { loadConfig } from '../../services/shared/config.ts';
 import { createIngestGuard } from '../../services/shared/ingest-guard.ts';
+import { logsData } from '../support/otlp-builders.ts';
 import { generateSecrets } from '../support/secrets.ts';
 
 // Log records carry prompts and tool output as often as spans do; the
@@ -10,33 +11,18 @@ import { generateSecrets } from '../support/secrets.ts';
 const identity = { principal: 'token:test', tenant: 'default', agent: '' };
 
 function logsWith(body: string, attribute: string): LogsData {
-  return {
-    resourceLogs: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'agent' } }] },
-        schemaUrl: '',
-        scopeLogs: [
-          {
-            scope: { name: 'test', version: '', attributes: [] },
-            schemaUrl: '',
-            logRecords: [
-              {
-                timeUnixNano: 1n,
-                observedTimeUnixNano: 1n,
-                severityNumber: 9,
-                severityText: 'INFO',
-                body: { stringValue: body },
-                attributes: [{ key: 'tool.output', value: { stringValue: attribute } }],
-                traceId: '',
-                spanId: '',
-                eventName: 'gen_ai.user.message',
-              },
-            ],
-          },
-        ],
-      },
-    ],
+  const record = {
+    timeUnixNano: 1n,
+    observedTimeUnixNano: 1n,
+    severityNumber: 9,
+    severityText: 'INFO',
+    body: { stringValue: body },
+    attributes: [{ key: 'tool.output', value: { stringValue: attribute } }],
+    traceId: '',
+    spanId: '',
+    eventName: 'gen_ai.user.message',
   };
+  return logsData([record], [{ key: 'service.name', value: { stringValue: 'agent' } }], 'test');
 }
 
 describe('log redaction', () => {
