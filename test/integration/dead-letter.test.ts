@@ -4,7 +4,7 @@ import { encodeTracesProtobuf } from '../../services/shared/otlp/protobuf.ts';
 import { tracesData } from '../support/otlp-builders.ts';
 import { describeCounts, expectAcknowledgedSpansStoredOnce } from '../support/exactly-once.ts';
 import { startPipeline, testKafka, waitFor, type TestPipeline } from '../support/pipeline.ts';
-import { buildLoadSession, spanKey, type SpanLoadStats } from '../support/span-load.ts';
+import { buildLoadSession, emptyLoadStats, spanKey } from '../support/span-load.ts';
 
 let pipeline: TestPipeline;
 
@@ -41,15 +41,7 @@ describe('dead-letter topic', () => {
     const kafka = testKafka(inject('kafkaBrokers'));
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    const stats: SpanLoadStats = {
-      sessionsStarted: 0,
-      spansSent: 0,
-      spansAcknowledged: 0,
-      acknowledgedKeys: new Set(),
-      responses: {},
-      retryAfterMissing: 0,
-      unexpected: [],
-    };
+    const stats = emptyLoadStats();
     const sessionCount = 60;
     const poisonEvery = 10;
     let poisonSent = 0;

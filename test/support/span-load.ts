@@ -90,11 +90,9 @@ export function buildLoadSession(spanCount: number, label: string): Span[] {
   return spans;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export function startSpanLoad(options: SpanLoadOptions): SpanLoad {
-  const maxRetryDelayMs = options.maxRetryDelayMs ?? 500;
-  const stats: SpanLoadStats = {
+/** Returns counts of a load that has sent nothing yet, for tests that send spans their own way. */
+export function emptyLoadStats(): SpanLoadStats {
+  return {
     sessionsStarted: 0,
     spansSent: 0,
     spansAcknowledged: 0,
@@ -103,6 +101,13 @@ export function startSpanLoad(options: SpanLoadOptions): SpanLoad {
     retryAfterMissing: 0,
     unexpected: [],
   };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function startSpanLoad(options: SpanLoadOptions): SpanLoad {
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? 500;
+  const stats = emptyLoadStats();
   const outstanding = new Set<Promise<void>>();
   let stopping = false;
   let drainDeadline = Number.POSITIVE_INFINITY;
