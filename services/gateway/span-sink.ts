@@ -111,7 +111,7 @@ export interface DirectSpanSinkOptions {
   /** Signs each insert, so that later edits of the stored rows can be detected. */
   sealer: Sealer;
   isHeld: HoldCheck;
-  /** Longest attribute value stored, in UTF-8 bytes; the default of MAX_STORED_ATTRIBUTE_BYTES when absent. */
+  /** Maximum stored length of an attribute value, in UTF-8 bytes; the default of MAX_STORED_ATTRIBUTE_BYTES when absent. */
   maxStoredAttributeBytes?: number;
 }
 

@@ -107,7 +107,7 @@ export interface Config {
   writerHttpPort: number;
   services: Set<ServiceName>;
   maxRequestBodyBytes: number;
-  /** Longest attribute value or log body stored, in UTF-8 bytes; longer ones are cut and marked. */
+  /** Maximum stored length of an attribute value or log body, in UTF-8 bytes; longer ones are cut and marked. */
   maxStoredAttributeBytes: number;
   retryAfterSeconds: number;
   /** Maximum time a stopping service waits for HTTP requests in flight before it cuts their connections. */

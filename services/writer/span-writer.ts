@@ -40,7 +40,7 @@ export interface SpanWriterOptions {
   /** Limits and redaction for the Collector-fed topic, whose messages did not pass the gateway. */
   guard: IngestGuard;
   tenants: { defaultTenant: string; collectorTenant: string };
-  /** Longest attribute value stored, in UTF-8 bytes; the default of MAX_STORED_ATTRIBUTE_BYTES when absent. */
+  /** Maximum stored length of an attribute value, in UTF-8 bytes; the default of MAX_STORED_ATTRIBUTE_BYTES when absent. */
   maxStoredAttributeBytes?: number;
 }
 

@@ -8,7 +8,7 @@ import { newTraceId, span, tracesData } from './otlp-builders.ts';
 // sends one agent session per request and retries 429, 503 and network
 // errors with the same spans until the gateway responds 2xx. It counts every
 // span it sent and every span the gateway acknowledged, by id, so a test can
-// compare them with what ClickHouse holds at the end.
+// compare them with what ClickHouse stores by the end.
 
 export interface SpanLoadOptions {
   /** Gateway base URL; read before each attempt, so a test can point the load at a restarted gateway. */
@@ -17,7 +17,7 @@ export interface SpanLoadOptions {
   spansPerRequest: number;
   /** Sessions waiting for a response or a retry at once; a tick that finds this many starts none and drops its share. */
   maxOutstanding: number;
-  /** Longest wait before a retry, whatever Retry-After requests, so that tests do not sit idle. */
+  /** Maximum wait before a retry, whatever Retry-After requests, so that tests do not sit idle. */
   maxRetryDelayMs?: number;
   /** Sessions after which the load stops starting new ones, so that a load never runs without bound. */
   maxSessions?: number;

@@ -40,8 +40,8 @@ describe('closeServer', () => {
     });
     let stopping = false;
     const statuses: number[] = [];
-    // Each client sends its next request as soon as the last is answered, so
-    // its connection is never idle for long.
+    // Each client sends its next request as soon as the last one gets its
+    // response, so its connection is never idle for long.
     const client = async (): Promise<void> => {
       while (!stopping) {
         try {

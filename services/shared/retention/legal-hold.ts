@@ -92,7 +92,7 @@ export async function listLegalHolds(client: ClickHouseClient, tenants: readonly
 }
 
 /**
- * Answers whether a session is held, from a set reloaded in the background,
+ * Reports whether a session is held, from a set reloaded in the background,
  * so that rows arriving for a held session are stored already marked.
  */
 export class HeldSessions {
